@@ -1,0 +1,141 @@
+import type { ErrorTrackingApi } from '../datadog/api';
+import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
+import type { Bucket } from './buckets';
+import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
+import { describeScope, type SearchScope } from './scope';
+import { chooseSplit, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
+
+/** A window whose search came back under the cap, or one declared incomplete: its results are final. */
+export interface LeafWindow {
+  readonly from: number;
+  readonly to: number;
+  readonly results: readonly SearchResultWire[];
+}
+
+export interface IncompleteWindow {
+  readonly bucket_start: string;
+  readonly from: string;
+  readonly to: string;
+  readonly scope: string;
+  readonly query: string;
+  readonly filter: string;
+  readonly reason: string;
+}
+
+export interface BucketEnumeration {
+  readonly bucket: Bucket;
+  readonly scope: SearchScope;
+  readonly leaves: readonly LeafWindow[];
+  readonly searches: number;
+  readonly splits: Record<SplitKind, number>;
+  readonly incomplete: readonly IncompleteWindow[];
+}
+
+/** Callbacks through which the engine shares what the searches returned with the rest of the run. */
+export interface EnumerationContext {
+  readonly api: ErrorTrackingApi;
+  /** Every search response passes through here, so its `included` objects can hydrate rows later. */
+  readonly onResponse: (response: SearchResponseWire) => void;
+  readonly issueOf: (issueId: string) => IssueWire | undefined;
+  /** States seen so far in the run, including ones newer than this code knows. */
+  readonly knownStates: ReadonlySet<string>;
+  /** A bucket that needs more searches than this is declared incomplete rather than searched forever. */
+  readonly maxSearchesPerBucket: number;
+}
+
+export function emptySplitCounts(): Record<SplitKind, number> {
+  return Object.fromEntries(SPLIT_KINDS.map((kind) => [kind, 0])) as Record<SplitKind, number>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Finds every issue with errors in one bucket of one scope, despite the search's cap of 100 results and
+ * lack of a cursor: a saturated window is divided (see `chooseSplit`) until every part comes back under
+ * the cap, or is declared incomplete when it cannot be divided.
+ */
+export async function enumerateBucket(
+  context: EnumerationContext,
+  scope: SearchScope,
+  bucket: Bucket,
+  initialFilters: readonly SearchFilter[],
+): Promise<BucketEnumeration> {
+  const leaves: LeafWindow[] = [];
+  const incomplete: IncompleteWindow[] = [];
+  const splits = emptySplitCounts();
+  let searches = 0;
+
+  const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
+    searches += 1;
+    const response = await context.api.searchIssues({
+      query: buildSearchQuery(scope.query, window.filter),
+      from: window.from,
+      to: window.to,
+      ...(scope.track ? { track: scope.track } : window.filter.track ? { track: window.filter.track } : {}),
+      ...(scope.track ? {} : { persona: scope.persona ?? 'ALL' }),
+      ...(window.filter.states ? { states: [...window.filter.states] } : {}),
+      order_by: 'TOTAL_COUNT',
+    });
+    context.onResponse(response);
+    return response;
+  };
+
+  const declareIncomplete = (window: SearchWindow, results: readonly SearchResultWire[], reason: string) => {
+    leaves.push({ from: window.from, to: window.to, results });
+    incomplete.push({
+      bucket_start: iso(bucket.start),
+      from: iso(window.from),
+      to: iso(window.to),
+      scope: describeScope(scope),
+      query: buildSearchQuery(scope.query, window.filter),
+      filter: describeFilter(window.filter),
+      reason,
+    });
+  };
+
+  const settle = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
+    if (!isSaturated(response.data.length)) {
+      leaves.push({ from: window.from, to: window.to, results: response.data });
+      return;
+    }
+    const split = chooseSplit(
+      window,
+      {
+        results: response.data,
+        serviceOf: (issueId) => context.issueOf(issueId)?.attributes.service,
+        stateOf: (issueId) => context.issueOf(issueId)?.attributes.state,
+      },
+      scope,
+      context.knownStates,
+    );
+    if (!split) {
+      declareIncomplete(
+        window,
+        response.data,
+        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track or state`,
+      );
+      return;
+    }
+    if (searches + split.windows.length > context.maxSearchesPerBucket) {
+      declareIncomplete(window, response.data, `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`);
+      return;
+    }
+    splits[split.kind] += 1;
+    const responses = await Promise.all(split.windows.map(search));
+    // Both halves saturated together means the issues error throughout; tell the halves to try facets.
+    const bothHalvesSaturated = split.kind === 'time' && responses.every((part) => isSaturated(part.data.length));
+    await Promise.all(
+      split.windows.map((part, index) =>
+        settle(bothHalvesSaturated ? { ...part, timeDense: true } : part, responses[index]!),
+      ),
+    );
+  };
+
+  await Promise.all(
+    initialFilters.map(async (filter) => {
+      const window: SearchWindow = { from: bucket.start, to: bucket.end, filter };
+      await settle(window, await search(window));
+    }),
+  );
+  return { bucket, scope, leaves, searches, splits, incomplete };
+}

@@ -1,0 +1,252 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { ApiStats, ErrorTrackingApi } from './datadog/api';
+import { aggregateLeaves } from './enumerate/aggregate';
+import { alignedBuckets, type Bucket } from './enumerate/buckets';
+import { ServiceDensityModel } from './enumerate/density';
+import { type BucketEnumeration, emptySplitCounts, enumerateBucket, type IncompleteWindow } from './enumerate/enumerate';
+import { Hydrator, type HydrationStats } from './enumerate/hydrate';
+import { toIssueRow } from './enumerate/rows';
+import { describeScope, type SearchScope } from './enumerate/scope';
+import type { SplitKind } from './enumerate/split';
+import { writeIssueBucket, type WrittenFile } from './warehouse/issue-writer';
+import { formatDuration } from './warehouse/layout';
+import type { IssueRow } from './warehouse/schema';
+import type { ObjectSink } from './warehouse/sink';
+
+export interface ExportOptions {
+  /** Epoch ms; widened down to a bucket boundary. */
+  readonly from: number;
+  /** Epoch ms, exclusive; widened up to a bucket boundary. */
+  readonly to: number;
+  readonly bucketMs: number;
+  readonly scopes: readonly SearchScope[];
+  readonly runId?: string;
+  /** Buckets searched at once; each bucket's own searches also run in parallel through the client. */
+  readonly bucketConcurrency?: number;
+  readonly maxSearchesPerBucket?: number;
+  /** Epoch ms after which no new bucket is started, so a Lambda can commit before its timeout. */
+  readonly stopStartingBucketsAt?: number;
+}
+
+export interface ExportProgress {
+  readonly bucketsDone: number;
+  readonly bucketsTotal: number;
+  readonly searches: number;
+  readonly rows: number;
+  readonly elapsedMs: number;
+  readonly etaMs: number | null;
+}
+
+export interface ExportDependencies {
+  readonly api: ErrorTrackingApi;
+  readonly sink: ObjectSink;
+  readonly now?: () => number;
+  readonly onProgress?: (progress: ExportProgress) => void;
+  /** Receives each bucket's rows after they are written, e.g. for state-change detection. */
+  readonly onBucketRows?: (bucket: Bucket, rows: readonly IssueRow[]) => void | Promise<void>;
+}
+
+export type RunStatus = 'complete' | 'incomplete' | 'stopped';
+
+export interface BucketSummary {
+  readonly start: string;
+  readonly searches: number;
+  readonly issues: number;
+  readonly complete: boolean;
+}
+
+/** The run manifest, written last to `_runs/<run_id>.json` as the commit marker of a run. */
+export interface RunManifest {
+  readonly run_id: string;
+  readonly status: RunStatus;
+  readonly started_at: string;
+  readonly finished_at: string;
+  readonly range: {
+    readonly requested_from: string;
+    readonly requested_to: string;
+    readonly from: string;
+    readonly to: string;
+    /** End of the contiguous run of buckets, from the start, that were exported. */
+    readonly exported_through: string;
+  };
+  readonly bucket: string;
+  readonly scope: { readonly id: string; readonly query: string; readonly searches: readonly string[] };
+  readonly buckets: {
+    readonly total: number;
+    readonly exported: number;
+    readonly complete: number;
+    readonly incomplete: number;
+    readonly not_started: number;
+    readonly detail: readonly BucketSummary[];
+  };
+  readonly searches: number;
+  readonly splits: Record<SplitKind, number>;
+  readonly incomplete_windows: readonly IncompleteWindow[];
+  readonly rows: number;
+  readonly files: readonly WrittenFile[];
+  readonly api: ApiStats;
+  readonly hydration: HydrationStats;
+  readonly durations_ms: { readonly total: number; readonly search: number; readonly write: number };
+}
+
+const DEFAULT_MAX_SEARCHES_PER_BUCKET = 5_000;
+
+export function newRunId(now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Identifies what was searched. It names the Parquet files, so a re-run of the same scope overwrites its
+ * own files while an export of a different query into the same warehouse cannot overwrite them.
+ */
+export function scopeId(scopes: readonly SearchScope[]): string {
+  const canonical = JSON.stringify(scopes.map((scope) => [scope.query.trim() || '*', scope.persona ?? null, scope.track ?? null]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 10);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Runs one export from search to Parquet to manifest. The CLI, the Lambda and the backfill all call this. */
+export async function runExport(options: ExportOptions, dependencies: ExportDependencies): Promise<RunManifest> {
+  const now = dependencies.now ?? Date.now;
+  const startedAt = now();
+  const runId = options.runId ?? newRunId(startedAt);
+  const { api, sink } = dependencies;
+  const buckets = alignedBuckets(options.from, options.to, options.bucketMs);
+  const id = scopeId(options.scopes);
+  const hydrator = new Hydrator(api);
+  const density = new ServiceDensityModel();
+  const splits = emptySplitCounts();
+  const incompleteWindows: IncompleteWindow[] = [];
+  const files: WrittenFile[] = [];
+  const summaries = new Map<number, BucketSummary>();
+  let searches = 0;
+  let rowsWritten = 0;
+  let searchMs = 0;
+  let writeMs = 0;
+
+  const reportProgress = () => {
+    const elapsedMs = now() - startedAt;
+    const done = summaries.size;
+    dependencies.onProgress?.({
+      bucketsDone: done,
+      bucketsTotal: buckets.length,
+      searches,
+      rows: rowsWritten,
+      elapsedMs,
+      etaMs: done === 0 ? null : Math.round((elapsedMs / done) * (buckets.length - done)),
+    });
+  };
+
+  const exportBucket = async (bucket: Bucket): Promise<void> => {
+    const searchStarted = now();
+    const enumerations: BucketEnumeration[] = [];
+    for (const scope of options.scopes) {
+      enumerations.push(
+        await enumerateBucket(
+          {
+            api,
+            onResponse: (response) => hydrator.addIncluded(response.included),
+            issueOf: (issueId) => hydrator.issueOf(issueId),
+            knownStates: hydrator.states,
+            maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
+          },
+          scope,
+          bucket,
+          density.initialFilters(scope),
+        ),
+      );
+    }
+    const complete = enumerations.every((enumeration) => enumeration.incomplete.length === 0);
+    const rows: IssueRow[] = [];
+    for (const enumeration of enumerations) {
+      const counts = aggregateLeaves(bucket, enumeration.leaves);
+      const hydrated = await Promise.all(counts.map((entry) => hydrator.hydrate(entry.issueId)));
+      const issuesByService = new Map<string, number>();
+      counts.forEach((entry, index) => {
+        const row = toIssueRow(entry, hydrated[index]!, {
+          bucket,
+          scope: enumeration.scope,
+          runId,
+          exportedAt: startedAt,
+          bucketComplete: complete,
+        });
+        rows.push(row);
+        issuesByService.set(row.service ?? '', (issuesByService.get(row.service ?? '') ?? 0) + 1);
+      });
+      if (enumeration.incomplete.length === 0) density.record(enumeration.scope, bucket.start, issuesByService);
+      searches += enumeration.searches;
+      for (const [kind, count] of Object.entries(enumeration.splits)) splits[kind as SplitKind] += count;
+      incompleteWindows.push(...enumeration.incomplete);
+    }
+    searchMs += now() - searchStarted;
+
+    const writeStarted = now();
+    files.push(...(await writeIssueBucket(sink, rows, { bucketStart: bucket.start, bucketMs: options.bucketMs, scopeId: id })));
+    await dependencies.onBucketRows?.(bucket, rows);
+    writeMs += now() - writeStarted;
+    rowsWritten += rows.length;
+    summaries.set(bucket.start, {
+      start: iso(bucket.start),
+      searches: enumerations.reduce((sum, enumeration) => sum + enumeration.searches, 0),
+      issues: rows.length,
+      complete,
+    });
+    reportProgress();
+  };
+
+  const shouldStart = () => options.stopStartingBucketsAt === undefined || now() < options.stopStartingBucketsAt;
+  const [first, ...rest] = buckets;
+  // The first bucket runs alone so that every later bucket starts from what it taught about services.
+  if (first && shouldStart()) await exportBucket(first);
+  const limit = pLimit(Math.max(1, options.bucketConcurrency ?? 2));
+  await Promise.all(rest.map((bucket) => limit(async () => (shouldStart() ? exportBucket(bucket) : undefined))));
+
+  let exportedThrough = buckets[0]?.start ?? options.from;
+  for (const bucket of buckets) {
+    if (!summaries.has(bucket.start)) break;
+    exportedThrough = bucket.end;
+  }
+  const detail = buckets.flatMap((bucket) => summaries.get(bucket.start) ?? []);
+  const notStarted = buckets.length - detail.length;
+  const finishedAt = now();
+  const manifest: RunManifest = {
+    run_id: runId,
+    status: notStarted > 0 ? 'stopped' : incompleteWindows.length > 0 ? 'incomplete' : 'complete',
+    started_at: iso(startedAt),
+    finished_at: iso(finishedAt),
+    range: {
+      requested_from: iso(options.from),
+      requested_to: iso(options.to),
+      from: iso(buckets[0]?.start ?? options.from),
+      to: iso(buckets.at(-1)?.end ?? options.to),
+      exported_through: iso(exportedThrough),
+    },
+    bucket: formatDuration(options.bucketMs),
+    scope: {
+      id,
+      query: options.scopes[0]?.query ?? '*',
+      searches: options.scopes.map(describeScope),
+    },
+    buckets: {
+      total: buckets.length,
+      exported: detail.length,
+      complete: detail.filter((bucket) => bucket.complete).length,
+      incomplete: detail.filter((bucket) => !bucket.complete).length,
+      not_started: notStarted,
+      detail,
+    },
+    searches,
+    splits,
+    incomplete_windows: incompleteWindows,
+    rows: rowsWritten,
+    files: files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    api: { ...api.stats },
+    hydration: { ...hydrator.fetched },
+    durations_ms: { total: finishedAt - startedAt, search: searchMs, write: writeMs },
+  };
+  await sink.put(`_runs/${runId}.json`, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`), 'application/json');
+  return manifest;
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { SearchResultWire } from '../../lib/datadog/types';
+import { alignedBuckets } from '../../lib/enumerate/buckets';
+import { buildSearchQuery, quoteSearchValue } from '../../lib/enumerate/query';
+import { chooseSplit, packServices, type SaturatedResult } from '../../lib/enumerate/split';
+
+function saturated(services: Array<string | undefined>, state = 'OPEN'): SaturatedResult {
+  const results: SearchResultWire[] = services.map((_, index) => ({
+    id: `issue-${index}`,
+    type: 'error_tracking_search_result',
+    attributes: { total_count: 1 },
+  }));
+  return {
+    results,
+    serviceOf: (issueId) => services[Number(issueId.slice(6))],
+    stateOf: () => state,
+  };
+}
+
+const hour = { from: 0, to: 3_600_000 };
+
+describe('query building', () => {
+  it('quotes odd service names so they stay one value', () => {
+    expect(quoteSearchValue('a "b" \\c')).toBe('"a \\"b\\" \\\\c"');
+    expect(buildSearchQuery('*', { includeServices: ['with space', 'a=b'] })).toBe('service:("with space" OR "a=b")');
+    expect(buildSearchQuery('env:prod', { excludeServices: ['x'] })).toBe('(env:prod) AND -service:"x"');
+    expect(buildSearchQuery('  ', {})).toBe('*');
+  });
+});
+
+describe('aligned buckets', () => {
+  it('widens the range outward to whole UTC buckets, half-open', () => {
+    const buckets = alignedBuckets(Date.UTC(2026, 0, 1, 1, 30), Date.UTC(2026, 0, 1, 3, 10), 3_600_000);
+    expect(buckets.map((bucket) => new Date(bucket.start).toISOString())).toEqual([
+      '2026-01-01T01:00:00.000Z',
+      '2026-01-01T02:00:00.000Z',
+      '2026-01-01T03:00:00.000Z',
+    ]);
+    expect(buckets.at(-1)?.end).toBe(Date.UTC(2026, 0, 1, 4));
+  });
+});
+
+describe('packing services', () => {
+  it('packs by expected count without exceeding the limit, dense services alone', () => {
+    const groups = packServices(new Map([['a', 70], ['b', 50], ['c', 20], ['d', 10], ['e', 120]]), 80);
+    expect(groups).toEqual([['e'], ['a', 'd'], ['b', 'c']]);
+  });
+});
+
+describe('choosing a split', () => {
+  const scope = { query: '*', persona: 'ALL' as const };
+  const none = new Set<string>();
+
+  it('splits an unfiltered window by the services seen, plus a remainder that excludes them', () => {
+    const split = chooseSplit({ ...hour, filter: {} }, saturated([...Array(60).fill('a'), ...Array(40).fill('b')]), scope, none);
+    expect(split?.kind).toBe('service');
+    expect(split?.windows.map((window) => window.filter)).toEqual([
+      { includeServices: ['a'] },
+      { includeServices: ['b'] },
+      { excludeServices: ['a', 'b'] },
+    ]);
+    expect(split?.windows.every((window) => window.from === 0 && window.to === 3_600_000)).toBe(true);
+  });
+
+  it('groups rarely seen services into one search', () => {
+    const services = [...Array(90).fill('big'), 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10'];
+    const split = chooseSplit({ ...hour, filter: {} }, saturated(services), scope, none);
+    expect(split?.windows).toHaveLength(3);
+    expect(split?.windows[1]?.filter.includeServices).toHaveLength(10);
+  });
+
+  it('grows the remainder exclusion list when a remainder saturates', () => {
+    const split = chooseSplit({ ...hour, filter: { excludeServices: ['a'] } }, saturated(Array(100).fill('c')), scope, none);
+    expect(split?.windows.map((window) => window.filter)).toEqual([{ includeServices: ['c'] }, { excludeServices: ['a', 'c'] }]);
+  });
+
+  it('never names an empty or missing service, and falls back to time when only those remain', () => {
+    const split = chooseSplit({ ...hour, filter: { excludeServices: ['a'] } }, saturated([...Array(50).fill(''), ...Array(50).fill(undefined)]), scope, none);
+    expect(split?.kind).toBe('time');
+    expect(split?.windows.map((window) => [window.from, window.to])).toEqual([
+      [0, 1_800_000],
+      [1_800_000, 3_600_000],
+    ]);
+  });
+
+  it('splits a multi-service group into its services', () => {
+    const split = chooseSplit({ ...hour, filter: { includeServices: ['a', 'b'] } }, saturated(Array(100).fill('a')), scope, none);
+    expect(split?.windows.map((window) => window.filter.includeServices)).toEqual([['a'], ['b']]);
+  });
+
+  it('splits one service by time, then by track once time stops helping', () => {
+    const one = { includeServices: ['a'] };
+    expect(chooseSplit({ ...hour, filter: one }, saturated(Array(100).fill('a')), scope, none)?.kind).toBe('time');
+    const dense = chooseSplit({ ...hour, filter: one, timeDense: true }, saturated(Array(100).fill('a')), scope, none);
+    expect(dense?.kind).toBe('track');
+    expect(dense?.windows.map((window) => window.filter.track)).toEqual(['trace', 'logs', 'rum']);
+  });
+
+  it('does not split by track under a persona other than ALL or an explicit track', () => {
+    const window = { from: 5, to: 6, filter: { includeServices: ['a'] } };
+    const backend = chooseSplit(window, saturated(Array(100).fill('a')), { query: '*', persona: 'BACKEND' }, none);
+    expect(backend?.kind).toBe('states');
+    const track = chooseSplit(window, saturated(Array(100).fill('a')), { query: '*', track: 'rum' }, none);
+    expect(track?.kind).toBe('states');
+  });
+
+  it('splits by state with every known state covered, including new ones seen in the run', () => {
+    const window = { from: 5, to: 6, filter: { includeServices: ['a'], track: 'trace' as const } };
+    const split = chooseSplit(window, saturated(Array(100).fill('a'), 'OPEN'), scope, new Set(['SNOOZED']));
+    expect(split?.windows.map((part) => part.filter.states)).toEqual([
+      ['OPEN'],
+      ['ACKNOWLEDGED', 'RESOLVED', 'IGNORED', 'EXCLUDED', 'SNOOZED'],
+    ]);
+  });
+
+  it('gives up on one millisecond of one service, one track and one state', () => {
+    const window = { from: 5, to: 6, filter: { includeServices: ['a'], track: 'trace' as const, states: ['OPEN'] } };
+    expect(chooseSplit(window, saturated(Array(100).fill('a')), scope, none)).toBeUndefined();
+  });
+});

@@ -164,7 +164,6 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
     for (const enumeration of enumerations) {
       const counts = aggregateLeaves(bucket, enumeration.leaves);
       const hydrated = await Promise.all(counts.map((entry) => hydrator.hydrate(entry.issueId)));
-      const issuesByService = new Map<string, number>();
       counts.forEach((entry, index) => {
         const row = toIssueRow(entry, hydrated[index]!, {
           bucket,
@@ -174,9 +173,10 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
           bucketComplete: complete,
         });
         rows.push(row);
-        issuesByService.set(row.service ?? '', (issuesByService.get(row.service ?? '') ?? 0) + 1);
       });
-      if (enumeration.incomplete.length === 0) density.record(enumeration.scope, bucket.start, issuesByService);
+      if (enumeration.incomplete.length === 0) {
+        density.record(enumeration.scope, bucket.start, enumeration.leaves, (issueId) => hydrator.issueOf(issueId)?.attributes.service);
+      }
       searches += enumeration.searches;
       for (const [kind, count] of Object.entries(enumeration.splits)) splits[kind as SplitKind] += count;
       incompleteWindows.push(...enumeration.incomplete);

@@ -9,6 +9,7 @@ import { chooseSplit, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKin
 export interface LeafWindow {
   readonly from: number;
   readonly to: number;
+  readonly filter: SearchFilter;
   readonly results: readonly SearchResultWire[];
 }
 
@@ -81,7 +82,7 @@ export async function enumerateBucket(
   };
 
   const declareIncomplete = (window: SearchWindow, results: readonly SearchResultWire[], reason: string) => {
-    leaves.push({ from: window.from, to: window.to, results });
+    leaves.push({ from: window.from, to: window.to, filter: window.filter, results });
     incomplete.push({
       bucket_start: iso(bucket.start),
       from: iso(window.from),
@@ -95,7 +96,7 @@ export async function enumerateBucket(
 
   const settle = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
     if (!isSaturated(response.data.length)) {
-      leaves.push({ from: window.from, to: window.to, results: response.data });
+      leaves.push({ from: window.from, to: window.to, filter: window.filter, results: response.data });
       return;
     }
     const split = chooseSplit(

@@ -81,13 +81,17 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
   const { filter } = window;
   const included = filter.includeServices;
   if (included && included.length === 1) return undefined;
+  const seen = nameableServices(saturated, filter);
   if (included) {
+    // Halve the group by what the saturated result showed, so most parts fit under the cap at once.
+    const expected = new Map(included.map((service) => [service, seen.get(service) ?? 0]));
+    let groups = packServices(expected, SEARCH_RESULT_CAP / 2);
+    if (groups.length < 2) groups = [included.slice(0, Math.ceil(included.length / 2)), included.slice(Math.ceil(included.length / 2))];
     return {
       kind: 'service',
-      windows: included.map((service) => ({ ...window, filter: { ...filter, includeServices: [service] } })),
+      windows: groups.map((services) => ({ ...window, filter: { ...filter, includeServices: services } })),
     };
   }
-  const seen = nameableServices(saturated, filter);
   if (seen.size === 0) return undefined;
   const dense = new Map([...seen].filter(([, count]) => count >= DENSE_SERVICE_VISIBLE_COUNT));
   const sparse = new Map([...seen].filter(([, count]) => count < DENSE_SERVICE_VISIBLE_COUNT));

@@ -11,14 +11,14 @@ describe('aggregating leaf windows to one row per issue per bucket', () => {
   const bucket = { start: 0, end: 100 };
 
   it('keeps exact distinct counts when one search covered the whole bucket', () => {
-    const [entry] = aggregateLeaves(bucket, [{ from: 0, to: 100, results: [result('x', 7, 3, 4)] }]);
+    const [entry] = aggregateLeaves(bucket, [{ from: 0, to: 100, filter: {}, results: [result('x', 7, 3, 4)] }]);
     expect(entry).toEqual({ issueId: 'x', totalCount: 7, impactedUsers: 3, impactedSessions: 4, exact: true });
   });
 
   it('sums occurrences over time-split windows and flags distinct counts as lower bounds', () => {
     const entries = aggregateLeaves(bucket, [
-      { from: 0, to: 50, results: [result('x', 7, 3), result('y', 1, 1)] },
-      { from: 50, to: 100, results: [result('x', 5, 4)] },
+      { from: 0, to: 50, filter: {}, results: [result('x', 7, 3), result('y', 1, 1)] },
+      { from: 50, to: 100, filter: {}, results: [result('x', 5, 4)] },
     ]);
     expect(entries).toEqual([
       { issueId: 'x', totalCount: 12, impactedUsers: 4, impactedSessions: 4, exact: false },
@@ -28,8 +28,8 @@ describe('aggregating leaf windows to one row per issue per bucket', () => {
 
   it('treats facet-split windows spanning the bucket as exact', () => {
     const entries = aggregateLeaves(bucket, [
-      { from: 0, to: 100, results: [result('a', 2, 2)] },
-      { from: 0, to: 100, results: [result('b', 3, 1)] },
+      { from: 0, to: 100, filter: {}, results: [result('a', 2, 2)] },
+      { from: 0, to: 100, filter: {}, results: [result('b', 3, 1)] },
     ]);
     expect(entries.map((entry) => entry.exact)).toEqual([true, true]);
   });

@@ -150,7 +150,7 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
             api,
             onResponse: (response) => hydrator.addIncluded(response.included),
             issueOf: (issueId) => hydrator.issueOf(issueId),
-            knownStates: hydrator.states,
+            statesSeenInRun: hydrator.states,
             maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
           },
           scope,

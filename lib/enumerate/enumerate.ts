@@ -39,7 +39,7 @@ export interface EnumerationContext {
   readonly onResponse: (response: SearchResponseWire) => void;
   readonly issueOf: (issueId: string) => IssueWire | undefined;
   /** States seen so far in the run, including ones newer than this code knows. */
-  readonly knownStates: ReadonlySet<string>;
+  readonly statesSeenInRun: ReadonlySet<string>;
   /** A bucket that needs more searches than this is declared incomplete rather than searched forever. */
   readonly maxSearchesPerBucket: number;
 }
@@ -107,7 +107,7 @@ export async function enumerateBucket(
         stateOf: (issueId) => context.issueOf(issueId)?.attributes.state,
       },
       scope,
-      context.knownStates,
+      context.statesSeenInRun,
     );
     if (!split) {
       declareIncomplete(

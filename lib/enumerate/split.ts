@@ -128,7 +128,14 @@ function trackSplit(window: SearchWindow, scope: SearchScope): Split | undefined
   return { kind: 'track', windows: TRACKS.map((track) => ({ ...window, filter: { ...window.filter, track } })) };
 }
 
-function statesSplit(window: SearchWindow, saturated: SaturatedResult, knownStates: ReadonlySet<string>): Split | undefined {
+/**
+ * `states` only accepts the documented enum values, so an issue in a state newer than this code knows could
+ * not be found by any part. Once the run has seen such a state, a state split would lose it silently, so
+ * the window is declared incomplete instead.
+ */
+function statesSplit(window: SearchWindow, saturated: SaturatedResult, statesSeenInRun: ReadonlySet<string>): Split | undefined {
+  const searchable = new Set<string>(ISSUE_STATES);
+  if ([...statesSeenInRun].some((state) => !searchable.has(state))) return undefined;
   if (window.filter.states) {
     if (window.filter.states.length < 2) return undefined;
     return {
@@ -139,9 +146,9 @@ function statesSplit(window: SearchWindow, saturated: SaturatedResult, knownStat
   const seen = new Set<string>();
   for (const result of saturated.results) {
     const state = saturated.stateOf(result.id);
-    if (state) seen.add(state);
+    if (state && searchable.has(state)) seen.add(state);
   }
-  const unseen = [...new Set([...ISSUE_STATES, ...knownStates])].filter((state) => !seen.has(state));
+  const unseen = ISSUE_STATES.filter((state) => !seen.has(state));
   const groups = [...[...seen].sort().map((state) => [state]), ...(unseen.length > 0 ? [unseen] : [])];
   if (groups.length < 2) return undefined;
   return { kind: 'states', windows: groups.map((states) => ({ ...window, filter: { ...window.filter, states } })) };
@@ -157,9 +164,9 @@ export function chooseSplit(
   window: SearchWindow,
   saturated: SaturatedResult,
   scope: SearchScope,
-  knownStates: ReadonlySet<string>,
+  statesSeenInRun: ReadonlySet<string>,
 ): Split | undefined {
-  const facetSplits = () => trackSplit(window, scope) ?? statesSplit(window, saturated, knownStates);
+  const facetSplits = () => trackSplit(window, scope) ?? statesSplit(window, saturated, statesSeenInRun);
   const service = serviceSplit(window, saturated);
   if (service) return service;
   if (window.timeDense) return facetSplits() ?? timeSplit(window);

@@ -138,6 +138,7 @@ describe('bundling', () => {
     expect(options.format).toBe(OutputFormat.ESM);
     expect(options.minify).toBe(true);
     expect(options.sourceMap).toBe(true);
+    expect(options.sourcesContent).toBe(false);
     expect(options.bundleAwsSDK).toBe(true);
     expect(options.forceDockerBundling).toBe(false);
     expect(options.banner).toBe(ESM_REQUIRE_BANNER);
@@ -247,6 +248,10 @@ describe('backfill state machine', () => {
     expect(properties.ReservedConcurrentExecutions).toBe(2);
     expect(properties.Runtime).toBe('nodejs22.x');
     expect(properties.Timeout).toBe(900);
+    const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    // Backfill metrics carry their own service dimension so a day-old watermark does not trip the lag alarm.
+    expect(variables.POWERTOOLS_SERVICE_NAME).toBe('backfill');
+    expect(variables.GLUE_ISSUES_TABLE).toBe('issues');
     const customDay = custom.stack.backfillDayFunction.function;
     expect(resourceProperties(custom.template, logicalId(customDay)).ReservedConcurrentExecutions).toBe(3);
     expect(definition(custom).States['Each day'].MaxConcurrency).toBe(3);

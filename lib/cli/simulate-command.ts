@@ -1,0 +1,79 @@
+import { parseFlags } from '../config';
+import { ConfigError } from '../errors';
+import { DEFAULT_API_KEY, DEFAULT_APP_KEY, DISTRIBUTIONS, type Distribution, generateOrg, startSimulator } from '../simulator';
+import type { ExportCommandIo } from './export-command';
+
+const HOUR = 3_600_000;
+
+function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 0): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function fraction(text: string | undefined, flag: string): number {
+  if (text === undefined) return 0;
+  const value = Number(text);
+  if (!(value >= 0 && value <= 1)) throw new ConfigError(`${flag} must be a fraction from 0 to 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function rateLimit(text: string | undefined) {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) {
+    throw new ConfigError(`--rate-limit takes requests/seconds, e.g. 300/60, got ${JSON.stringify(text)}`);
+  }
+  return { limit: Number(match[1]), periodSeconds: Number(match[2]) };
+}
+
+/** Serves a generated org on loopback until interrupted, for trying the exporter without a Datadog account. */
+export async function simulateCommand(argv: readonly string[], io: ExportCommandIo): Promise<number> {
+  const { values } = parseFlags('simulate', argv, {
+    port: { type: 'string' },
+    issues: { type: 'string' },
+    services: { type: 'string' },
+    hours: { type: 'string' },
+    distribution: { type: 'string' },
+    seed: { type: 'string' },
+    'rate-limit': { type: 'string' },
+    'odd-service-names': { type: 'boolean' },
+    'missing-included': { type: 'string' },
+    'unknown-enums': { type: 'string' },
+  });
+  const distribution = values.distribution ?? 'uniform';
+  if (!(DISTRIBUTIONS as readonly string[]).includes(distribution)) {
+    throw new ConfigError(`--distribution must be one of ${DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(distribution)}`);
+  }
+  const to = Math.floor(io.now() / HOUR) * HOUR;
+  const from = to - wholeNumber(values.hours, '--hours', 24, 1) * HOUR;
+  const org = generateOrg({
+    seed: wholeNumber(values.seed, '--seed', 1),
+    issues: wholeNumber(values.issues, '--issues', 3000, 1),
+    services: wholeNumber(values.services, '--services', 12, 1),
+    from,
+    to,
+    distribution: distribution as Distribution,
+    oddServiceNames: values['odd-service-names'] ?? false,
+    missingIncludedRate: fraction(values['missing-included'], '--missing-included'),
+    unknownEnumRate: fraction(values['unknown-enums'], '--unknown-enums'),
+  });
+  const simulator = await startSimulator({
+    org,
+    port: wholeNumber(values.port, '--port', 8126),
+    rateLimit: rateLimit(values['rate-limit']),
+  });
+  io.stderr.write(
+    `Simulated Datadog with ${org.issues.length} issues (${distribution}) from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} at ${simulator.url}\n` +
+      `Export it with:\n  DD_API_URL=${simulator.url} DD_API_KEY=${DEFAULT_API_KEY} DD_APP_KEY=${DEFAULT_APP_KEY} \\\n` +
+      `    npx error-tracking-export export --from ${new Date(from).toISOString()} --to ${new Date(to).toISOString()} --out ./warehouse\n` +
+      'Press Ctrl+C to stop.\n',
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await simulator.close();
+  return 0;
+}

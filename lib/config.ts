@@ -75,7 +75,11 @@ export function parseTracks(text: string): Track[] {
   return [...new Set(tracks)] as Track[];
 }
 
-export function searchScopes(query: string, persona: string | undefined, tracks: string | undefined): SearchScope[] {
+export function searchScopes(
+  query: string,
+  persona: string | undefined,
+  tracks: string | undefined,
+): SearchScope[] {
   if (persona !== undefined && tracks !== undefined) {
     throw new ConfigError('--persona and --track cannot be combined: search either a persona or tracks');
   }
@@ -136,10 +140,15 @@ export function parseExportSettings(argv: readonly string[], now: number): Expor
   }
   const from = parseTime(values.from!, '--from', now);
   const to = parseTime(values.to!, '--to', now);
-  if (from >= to) throw new ConfigError(`--from must be before --to (got ${new Date(from).toISOString()} and ${new Date(to).toISOString()})`);
+  if (from >= to)
+    throw new ConfigError(
+      `--from must be before --to (got ${new Date(from).toISOString()} and ${new Date(to).toISOString()})`,
+    );
   const bucketMs = parseDuration(values.bucket ?? '1h');
   if (bucketMs < 60_000 || 86_400_000 % bucketMs !== 0) {
-    throw new ConfigError(`--bucket must divide a day evenly and be at least 1m (for example 15m, 1h, 1d), got ${values.bucket}`);
+    throw new ConfigError(
+      `--bucket must divide a day evenly and be at least 1m (for example 15m, 1h, 1d), got ${values.bucket}`,
+    );
   }
   return {
     from,

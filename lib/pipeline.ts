@@ -4,12 +4,17 @@ import type { ApiStats, ErrorTrackingApi } from './datadog/api';
 import { aggregateLeaves } from './enumerate/aggregate';
 import { alignedBuckets, type Bucket } from './enumerate/buckets';
 import { ServiceDensityModel } from './enumerate/density';
-import { type BucketEnumeration, emptySplitCounts, enumerateBucket, type IncompleteWindow } from './enumerate/enumerate';
-import { Hydrator, type HydrationStats } from './enumerate/hydrate';
+import {
+  type BucketEnumeration,
+  emptySplitCounts,
+  enumerateBucket,
+  type IncompleteWindow,
+} from './enumerate/enumerate';
+import { type HydrationStats, Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
 import { describeScope, type SearchScope } from './enumerate/scope';
 import type { SplitKind } from './enumerate/split';
-import { writeIssueBucket, type WrittenFile } from './warehouse/issue-writer';
+import { type WrittenFile, writeIssueBucket } from './warehouse/issue-writer';
 import { formatDuration } from './warehouse/layout';
 import type { IssueRow } from './warehouse/schema';
 import type { ObjectSink } from './warehouse/sink';
@@ -93,7 +98,10 @@ export interface RunManifest {
 const DEFAULT_MAX_SEARCHES_PER_BUCKET = 5_000;
 
 export function newRunId(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -102,14 +110,19 @@ export function newRunId(now: number): string {
  * own files while an export of a different query into the same warehouse cannot overwrite them.
  */
 export function scopeId(scopes: readonly SearchScope[]): string {
-  const canonical = JSON.stringify(scopes.map((scope) => [scope.query.trim() || '*', scope.persona ?? null, scope.track ?? null]));
+  const canonical = JSON.stringify(
+    scopes.map((scope) => [scope.query.trim() || '*', scope.persona ?? null, scope.track ?? null]),
+  );
   return createHash('sha256').update(canonical).digest('hex').slice(0, 10);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Runs one export from search to Parquet to manifest. The CLI, the Lambda and the backfill all call this. */
-export async function runExport(options: ExportOptions, dependencies: ExportDependencies): Promise<RunManifest> {
+export async function runExport(
+  options: ExportOptions,
+  dependencies: ExportDependencies,
+): Promise<RunManifest> {
   const now = dependencies.now ?? Date.now;
   const startedAt = now();
   const runId = options.runId ?? newRunId(startedAt);
@@ -175,7 +188,12 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
         rows.push(row);
       });
       if (enumeration.incomplete.length === 0) {
-        density.record(enumeration.scope, bucket.start, enumeration.leaves, (issueId) => hydrator.issueOf(issueId)?.attributes.service);
+        density.record(
+          enumeration.scope,
+          bucket.start,
+          enumeration.leaves,
+          (issueId) => hydrator.issueOf(issueId)?.attributes.service,
+        );
       }
       searches += enumeration.searches;
       for (const [kind, count] of Object.entries(enumeration.splits)) splits[kind as SplitKind] += count;
@@ -184,7 +202,13 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
     searchMs += now() - searchStarted;
 
     const writeStarted = now();
-    files.push(...(await writeIssueBucket(sink, rows, { bucketStart: bucket.start, bucketMs: options.bucketMs, scopeId: id })));
+    files.push(
+      ...(await writeIssueBucket(sink, rows, {
+        bucketStart: bucket.start,
+        bucketMs: options.bucketMs,
+        scopeId: id,
+      })),
+    );
     await dependencies.onBucketRows?.(bucket, rows);
     writeMs += now() - writeStarted;
     rowsWritten += rows.length;
@@ -197,12 +221,15 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
     reportProgress();
   };
 
-  const shouldStart = () => options.stopStartingBucketsAt === undefined || now() < options.stopStartingBucketsAt;
+  const shouldStart = () =>
+    options.stopStartingBucketsAt === undefined || now() < options.stopStartingBucketsAt;
   const [first, ...rest] = buckets;
   // The first bucket runs alone so that every later bucket starts from what it taught about services.
   if (first && shouldStart()) await exportBucket(first);
   const limit = pLimit(Math.max(1, options.bucketConcurrency ?? 2));
-  await Promise.all(rest.map((bucket) => limit(async () => (shouldStart() ? exportBucket(bucket) : undefined))));
+  await Promise.all(
+    rest.map((bucket) => limit(async () => (shouldStart() ? exportBucket(bucket) : undefined))),
+  );
 
   let exportedThrough = buckets[0]?.start ?? options.from;
   for (const bucket of buckets) {
@@ -247,6 +274,10 @@ export async function runExport(options: ExportOptions, dependencies: ExportDepe
     hydration: { ...hydrator.fetched },
     durations_ms: { total: finishedAt - startedAt, search: searchMs, write: writeMs },
   };
-  await sink.put(`_runs/${runId}.json`, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`), 'application/json');
+  await sink.put(
+    `_runs/${runId}.json`,
+    new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
+    'application/json',
+  );
   return manifest;
 }

@@ -3,7 +3,7 @@ import { parseFlags } from '../config';
 import { DEFAULT_API_KEY, DEFAULT_APP_KEY, generateOrg, startSimulator } from '../simulator';
 import { compareWithGroundTruth } from '../simulator/verify';
 import { openWarehouse, runQuery } from '../warehouse/duckdb';
-import { exitCodeFor, type ExportCommandIo, exportWithSettings } from './export-command';
+import { type ExportCommandIo, exitCodeFor, exportWithSettings } from './export-command';
 import { formatTable } from './table';
 
 const HOUR = 3_600_000;
@@ -50,7 +50,9 @@ export async function demoCommand(argv: readonly string[], io: ExportCommandIo):
   const simulator = await startSimulator({ org });
   const say = (text = '') => io.stdout.write(`${text}\n`);
   try {
-    say(`Simulated Datadog at ${simulator.url}: ${org.issues.length} issues in ${new Set(org.services).size} services.`);
+    say(
+      `Simulated Datadog at ${simulator.url}: ${org.issues.length} issues in ${new Set(org.services).size} services.`,
+    );
     say(`Exporting ${new Date(from).toISOString()} to ${new Date(to).toISOString()} into ${out} ...`);
     const manifest = await exportWithSettings(
       { from, to, bucketMs: HOUR, scopes: [{ query: '*', persona: 'ALL' }], concurrency: 4, out },
@@ -60,8 +62,9 @@ export async function demoCommand(argv: readonly string[], io: ExportCommandIo):
     const warehouse = await openWarehouse(out);
     try {
       const truth = simulator.groundTruth({ from, to, bucketMs: HOUR });
-      const check = await compareWithGroundTruth(warehouse.connection, truth, { from, to });
-      const exact = check.matched === check.expected && check.unexpected.length === 0 && check.duplicateRows === 0;
+      const check = await compareWithGroundTruth(warehouse, truth, { from, to });
+      const exact =
+        check.matched === check.expected && check.unexpected.length === 0 && check.duplicateRows === 0;
       say(
         `Done in ${(manifest.durations_ms.total / 1000).toFixed(1)} s: ${manifest.rows} issue-hour rows in ${manifest.files.length} Parquet files, ` +
           `${manifest.searches} searches (lower bound ${Math.ceil(truth.length / 100)}), ${manifest.incomplete_windows.length} incomplete windows.`,
@@ -79,7 +82,9 @@ export async function demoCommand(argv: readonly string[], io: ExportCommandIo):
         say(formatTable(result.columns, result.rows));
       }
       say();
-      say(`Ask your own questions: npx error-tracking-export query "SELECT state, count(DISTINCT issue_id) FROM issues GROUP BY ALL" --out ${values.out ?? 'warehouse'}`);
+      say(
+        `Ask your own questions: npx error-tracking-export query "SELECT state, count(DISTINCT issue_id) FROM issues GROUP BY ALL" --out ${values.out ?? 'warehouse'}`,
+      );
       return exact ? exitCodeFor(manifest) : 1;
     } finally {
       warehouse.close();

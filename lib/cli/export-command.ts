@@ -1,4 +1,9 @@
-import { type DatadogSettings, datadogSettingsFromEnvironment, type ExportSettings, parseExportSettings } from '../config';
+import {
+  type DatadogSettings,
+  datadogSettingsFromEnvironment,
+  type ExportSettings,
+  parseExportSettings,
+} from '../config';
 import { createDatadogClient } from '../datadog/client';
 import { type RunManifest, runExport } from '../pipeline';
 import { createSink, parseWarehouseLocation } from '../warehouse/location';

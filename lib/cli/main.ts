@@ -28,7 +28,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        process.stderr.write(`error-tracking-export: unknown command ${JSON.stringify(command)}; run error-tracking-export --help\n`);
+        process.stderr.write(
+          `error-tracking-export: unknown command ${JSON.stringify(command)}; run error-tracking-export --help\n`,
+        );
         return 2;
     }
   } catch (error) {
@@ -38,7 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     process.stderr.write(`error-tracking-export: failed: ${message}\n`);
-    if (process.env.ERROR_TRACKING_EXPORT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (process.env.ERROR_TRACKING_EXPORT_DEBUG && error instanceof Error)
+      process.stderr.write(`${error.stack}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -13,14 +13,20 @@ export async function queryCommand(argv: readonly string[], io: ExportCommandIo)
     true,
   );
   const sql = positionals.join(' ').trim();
-  if (!sql) throw new ConfigError('query: give the SQL as an argument, e.g. error-tracking-export query "SELECT count(*) FROM issues"');
+  if (!sql)
+    throw new ConfigError(
+      'query: give the SQL as an argument, e.g. error-tracking-export query "SELECT count(*) FROM issues"',
+    );
   const format = values.format ?? 'table';
-  if (format !== 'table' && format !== 'json') throw new ConfigError(`query: --format must be table or json, got ${JSON.stringify(format)}`);
+  if (format !== 'table' && format !== 'json')
+    throw new ConfigError(`query: --format must be table or json, got ${JSON.stringify(format)}`);
   const warehouse = await openWarehouse(values.out ?? './warehouse');
   try {
     const result = await runQuery(warehouse.connection, sql);
     io.stdout.write(
-      format === 'json' ? `${JSON.stringify(result.rows, null, 2)}\n` : `${formatTable(result.columns, result.rows)}\n`,
+      format === 'json'
+        ? `${JSON.stringify(result.rows, null, 2)}\n`
+        : `${formatTable(result.columns, result.rows)}\n`,
     );
     return 0;
   } finally {

@@ -1,6 +1,13 @@
 import { parseFlags } from '../config';
 import { ConfigError } from '../errors';
-import { DEFAULT_API_KEY, DEFAULT_APP_KEY, DISTRIBUTIONS, type Distribution, generateOrg, startSimulator } from '../simulator';
+import {
+  DEFAULT_API_KEY,
+  DEFAULT_APP_KEY,
+  DISTRIBUTIONS,
+  type Distribution,
+  generateOrg,
+  startSimulator,
+} from '../simulator';
 import type { ExportCommandIo } from './export-command';
 
 const HOUR = 3_600_000;
@@ -8,14 +15,16 @@ const HOUR = 3_600_000;
 function wholeNumber(text: string | undefined, flag: string, fallback: number, min = 0): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
   return value;
 }
 
 function fraction(text: string | undefined, flag: string): number {
   if (text === undefined) return 0;
   const value = Number(text);
-  if (!(value >= 0 && value <= 1)) throw new ConfigError(`${flag} must be a fraction from 0 to 1, got ${JSON.stringify(text)}`);
+  if (!(value >= 0 && value <= 1))
+    throw new ConfigError(`${flag} must be a fraction from 0 to 1, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -44,7 +53,9 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
   });
   const distribution = values.distribution ?? 'uniform';
   if (!(DISTRIBUTIONS as readonly string[]).includes(distribution)) {
-    throw new ConfigError(`--distribution must be one of ${DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(distribution)}`);
+    throw new ConfigError(
+      `--distribution must be one of ${DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(distribution)}`,
+    );
   }
   const to = Math.floor(io.now() / HOUR) * HOUR;
   const from = to - wholeNumber(values.hours, '--hours', 24, 1) * HOUR;

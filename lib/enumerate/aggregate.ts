@@ -10,7 +10,13 @@ import type { IssueBucketCounts } from './rows';
 export function aggregateLeaves(bucket: Bucket, leaves: readonly LeafWindow[]): IssueBucketCounts[] {
   const byIssue = new Map<
     string,
-    { totalCount: number; impactedUsers: number; impactedSessions: number; windows: number; spansBucket: boolean }
+    {
+      totalCount: number;
+      impactedUsers: number;
+      impactedSessions: number;
+      windows: number;
+      spansBucket: boolean;
+    }
   >();
   for (const leaf of leaves) {
     const spansBucket = leaf.from === bucket.start && leaf.to === bucket.end;

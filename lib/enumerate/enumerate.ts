@@ -118,13 +118,18 @@ export async function enumerateBucket(
       return;
     }
     if (searches + split.windows.length > context.maxSearchesPerBucket) {
-      declareIncomplete(window, response.data, `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`);
+      declareIncomplete(
+        window,
+        response.data,
+        `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`,
+      );
       return;
     }
     splits[split.kind] += 1;
     const responses = await Promise.all(split.windows.map(search));
     // Both halves saturated together means the issues error throughout; tell the halves to try facets.
-    const bothHalvesSaturated = split.kind === 'time' && responses.every((part) => isSaturated(part.data.length));
+    const bothHalvesSaturated =
+      split.kind === 'time' && responses.every((part) => isSaturated(part.data.length));
     await Promise.all(
       split.windows.map((part, index) =>
         settle(bothHalvesSaturated ? { ...part, timeDense: true } : part, responses[index]!),

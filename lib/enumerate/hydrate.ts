@@ -68,7 +68,9 @@ export class Hydrator {
     const [user, caseRecord, teams] = await Promise.all([
       assigneeId ? this.cached(this.users, assigneeId, 'users', (id) => this.api.getUser(id)) : null,
       caseId ? this.cached(this.cases, caseId, 'cases', (id) => this.api.getCase(id)) : null,
-      Promise.all(teamIds.map((id) => this.cached(this.teams, id, 'teams', (teamId) => this.api.getTeam(teamId)))),
+      Promise.all(
+        teamIds.map((id) => this.cached(this.teams, id, 'teams', (teamId) => this.api.getTeam(teamId))),
+      ),
     ]);
     return {
       issue,

@@ -19,7 +19,9 @@ export function quoteSearchValue(value: string): string {
 }
 
 function serviceList(services: readonly string[]): string {
-  return services.length === 1 ? quoteSearchValue(services[0]!) : `(${services.map(quoteSearchValue).join(' OR ')})`;
+  return services.length === 1
+    ? quoteSearchValue(services[0]!)
+    : `(${services.map(quoteSearchValue).join(' OR ')})`;
 }
 
 export function isMatchAll(query: string): boolean {

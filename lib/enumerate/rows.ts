@@ -39,7 +39,8 @@ const MAPPED_ATTRIBUTES = new Set([
 ]);
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const nonEmptyText = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const nonEmptyText = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : null;
 const epochMs = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : null;
 
@@ -59,7 +60,11 @@ function rawAttributes(attributes: IssueAttributesWire): string | null {
 }
 
 /** The one place where Datadog's wire shapes become warehouse rows. */
-export function toIssueRow(counts: IssueBucketCounts, hydrated: HydratedIssue, context: RowContext): IssueRow {
+export function toIssueRow(
+  counts: IssueBucketCounts,
+  hydrated: HydratedIssue,
+  context: RowContext,
+): IssueRow {
   const attributes: IssueAttributesWire = hydrated.issue?.attributes ?? {};
   const user = hydrated.assignee?.user?.attributes;
   const caseAttributes = hydrated.case?.record?.attributes;
@@ -101,7 +106,8 @@ export function toIssueRow(counts: IssueBucketCounts, hydrated: HydratedIssue, c
     case_priority: text(caseAttributes?.priority),
     case_jira_issue_key: text(caseAttributes?.jira_issue?.result?.issue_key),
     team_ids: teamIds.length > 0 ? teamIds : null,
-    team_handles: teamIds.length > 0 ? hydrated.teams.map((team) => text(team.team?.attributes.handle)) : null,
+    team_handles:
+      teamIds.length > 0 ? hydrated.teams.map((team) => text(team.team?.attributes.handle)) : null,
     team_names: teamIds.length > 0 ? hydrated.teams.map((team) => text(team.team?.attributes.name)) : null,
     raw_attributes: rawAttributes(attributes),
     exported_at: context.exportedAt,

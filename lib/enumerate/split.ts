@@ -86,7 +86,11 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
     // Halve the group by what the saturated result showed, so most parts fit under the cap at once.
     const expected = new Map(included.map((service) => [service, seen.get(service) ?? 0]));
     let groups = packServices(expected, SEARCH_RESULT_CAP / 2);
-    if (groups.length < 2) groups = [included.slice(0, Math.ceil(included.length / 2)), included.slice(Math.ceil(included.length / 2))];
+    if (groups.length < 2)
+      groups = [
+        included.slice(0, Math.ceil(included.length / 2)),
+        included.slice(Math.ceil(included.length / 2)),
+      ];
     return {
       kind: 'service',
       windows: groups.map((services) => ({ ...window, filter: { ...filter, includeServices: services } })),
@@ -95,7 +99,10 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
   if (seen.size === 0) return undefined;
   const dense = new Map([...seen].filter(([, count]) => count >= DENSE_SERVICE_VISIBLE_COUNT));
   const sparse = new Map([...seen].filter(([, count]) => count < DENSE_SERVICE_VISIBLE_COUNT));
-  const groups = [...[...dense.keys()].map((service) => [service]), ...packServices(sparse, SHARED_GROUP_VISIBLE_LIMIT)];
+  const groups = [
+    ...[...dense.keys()].map((service) => [service]),
+    ...packServices(sparse, SHARED_GROUP_VISIBLE_LIMIT),
+  ];
   const { excludeServices: _previous, ...rest } = filter;
   const windows: SearchWindow[] = groups.map((services) => ({
     from: window.from,
@@ -125,7 +132,10 @@ function timeSplit(window: SearchWindow): Split | undefined {
 function trackSplit(window: SearchWindow, scope: SearchScope): Split | undefined {
   // Tracks partition persona ALL only; under another persona a track search would drop the persona.
   if (scope.track || (scope.persona ?? 'ALL') !== 'ALL' || window.filter.track) return undefined;
-  return { kind: 'track', windows: TRACKS.map((track) => ({ ...window, filter: { ...window.filter, track } })) };
+  return {
+    kind: 'track',
+    windows: TRACKS.map((track) => ({ ...window, filter: { ...window.filter, track } })),
+  };
 }
 
 /**
@@ -133,14 +143,21 @@ function trackSplit(window: SearchWindow, scope: SearchScope): Split | undefined
  * not be found by any part. Once the run has seen such a state, a state split would lose it silently, so
  * the window is declared incomplete instead.
  */
-function statesSplit(window: SearchWindow, saturated: SaturatedResult, statesSeenInRun: ReadonlySet<string>): Split | undefined {
+function statesSplit(
+  window: SearchWindow,
+  saturated: SaturatedResult,
+  statesSeenInRun: ReadonlySet<string>,
+): Split | undefined {
   const searchable = new Set<string>(ISSUE_STATES);
   if ([...statesSeenInRun].some((state) => !searchable.has(state))) return undefined;
   if (window.filter.states) {
     if (window.filter.states.length < 2) return undefined;
     return {
       kind: 'states',
-      windows: window.filter.states.map((state) => ({ ...window, filter: { ...window.filter, states: [state] } })),
+      windows: window.filter.states.map((state) => ({
+        ...window,
+        filter: { ...window.filter, states: [state] },
+      })),
     };
   }
   const seen = new Set<string>();
@@ -151,7 +168,10 @@ function statesSplit(window: SearchWindow, saturated: SaturatedResult, statesSee
   const unseen = ISSUE_STATES.filter((state) => !seen.has(state));
   const groups = [...[...seen].sort().map((state) => [state]), ...(unseen.length > 0 ? [unseen] : [])];
   if (groups.length < 2) return undefined;
-  return { kind: 'states', windows: groups.map((states) => ({ ...window, filter: { ...window.filter, states } })) };
+  return {
+    kind: 'states',
+    windows: groups.map((states) => ({ ...window, filter: { ...window.filter, states } })),
+  };
 }
 
 /**

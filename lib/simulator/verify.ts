@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Warehouse } from '../warehouse/duckdb';
 import type { GroundTruthEntry } from './ground-truth';
 
 export interface GroundTruthComparison {
@@ -7,7 +7,12 @@ export interface GroundTruthComparison {
   /** Issue-buckets whose exported Σ total_count equals the truth. */
   readonly matched: number;
   readonly missing: ReadonlyArray<{ issueId: string; bucketStart: number; expected: number }>;
-  readonly wrongTotals: ReadonlyArray<{ issueId: string; bucketStart: number; expected: number; exported: number }>;
+  readonly wrongTotals: ReadonlyArray<{
+    issueId: string;
+    bucketStart: number;
+    expected: number;
+    exported: number;
+  }>;
   /** Exported issue-buckets the simulator has no errors for: invented data. */
   readonly unexpected: ReadonlyArray<{ issueId: string; bucketStart: number; exported: number }>;
   /** (issue, bucket, track) keys with more than one row. */
@@ -21,10 +26,16 @@ const key = (issueId: string, bucketStart: number) => `${issueId}@${bucketStart}
  * per issue and bucket, Σ total_count over every row must equal the occurrences the simulator stored.
  */
 export async function compareWithGroundTruth(
-  connection: DuckDBConnection,
+  warehouse: Warehouse,
   truth: readonly GroundTruthEntry[],
   range: { readonly from: number; readonly to: number },
 ): Promise<GroundTruthComparison> {
+  const { connection } = warehouse;
+  // A warehouse with no issue files yet has no `issues` view: that is an export of nothing.
+  if (!warehouse.tables.includes('issues'))
+    await connection.run(
+      'CREATE TEMP TABLE issues AS SELECT NULL::VARCHAR AS issue_id, NULL::TIMESTAMPTZ AS window_start, NULL::VARCHAR AS track, NULL::BIGINT AS total_count WHERE false',
+    );
   const exportedReader = await connection.runAndReadAll(`
     SELECT issue_id, epoch_ms(window_start) AS bucket_start, sum(total_count) AS total
     FROM issues
@@ -47,7 +58,8 @@ export async function compareWithGroundTruth(
   for (const entry of truth) {
     const found = exported.get(key(entry.issueId, entry.bucketStart));
     exported.delete(key(entry.issueId, entry.bucketStart));
-    if (!found) missing.push({ issueId: entry.issueId, bucketStart: entry.bucketStart, expected: entry.totalCount });
+    if (!found)
+      missing.push({ issueId: entry.issueId, bucketStart: entry.bucketStart, expected: entry.totalCount });
     else if (found.total !== entry.totalCount) {
       wrongTotals.push({ ...found, expected: entry.totalCount, exported: found.total });
     } else matched += 1;

@@ -53,13 +53,28 @@ describe('export flags', () => {
   });
 
   it.each([
-    [['--from', '2026-11-01', '--out', 'wh'], 'export: --to is required; run `error-tracking-export --help` for usage'],
-    [[...base, '--persona', 'ROBOTS'], '--persona must be one of ALL, BROWSER, MOBILE, BACKEND, got "ROBOTS"'],
+    [
+      ['--from', '2026-11-01', '--out', 'wh'],
+      'export: --to is required; run `error-tracking-export --help` for usage',
+    ],
+    [
+      [...base, '--persona', 'ROBOTS'],
+      '--persona must be one of ALL, BROWSER, MOBILE, BACKEND, got "ROBOTS"',
+    ],
     [[...base, '--track', 'trace,apm'], '--track takes a comma list of trace, logs, rum, got "trace,apm"'],
-    [[...base, '--persona', 'ALL', '--track', 'rum'], '--persona and --track cannot be combined: search either a persona or tracks'],
+    [
+      [...base, '--persona', 'ALL', '--track', 'rum'],
+      '--persona and --track cannot be combined: search either a persona or tracks',
+    ],
     [[...base, '--concurrency', '0'], '--concurrency must be a whole number from 1 to 32, got "0"'],
-    [[...base, '--bucket', '7m'], '--bucket must divide a day evenly and be at least 1m (for example 15m, 1h, 1d), got 7m'],
-    [['--from', '2026-11-02', '--to', '2026-11-01', '--out', 'wh'], '--from must be before --to (got 2026-11-02T00:00:00.000Z and 2026-11-01T00:00:00.000Z)'],
+    [
+      [...base, '--bucket', '7m'],
+      '--bucket must divide a day evenly and be at least 1m (for example 15m, 1h, 1d), got 7m',
+    ],
+    [
+      ['--from', '2026-11-02', '--to', '2026-11-01', '--out', 'wh'],
+      '--from must be before --to (got 2026-11-02T00:00:00.000Z and 2026-11-01T00:00:00.000Z)',
+    ],
   ])('rejects %j with a one-line message', (argv, message) => {
     expect(configError(() => parseExportSettings(argv, now)).message).toBe(message);
   });
@@ -83,13 +98,15 @@ describe('Datadog settings', () => {
 
   it('resolves the site, and lets DD_API_URL override it', () => {
     const keys = { DD_API_KEY: 'k', DD_APP_KEY: 'a' };
-    expect(datadogSettingsFromEnvironment({ ...keys, DD_SITE: 'datadoghq.eu' }).baseUrl).toBe('https://api.datadoghq.eu');
+    expect(datadogSettingsFromEnvironment({ ...keys, DD_SITE: 'datadoghq.eu' }).baseUrl).toBe(
+      'https://api.datadoghq.eu',
+    );
     expect(datadogSettingsFromEnvironment(keys).baseUrl).toBe('https://api.datadoghq.com');
     expect(datadogSettingsFromEnvironment({ ...keys, DD_API_URL: 'http://127.0.0.1:8126' }).baseUrl).toMatch(
       /^http:\/\/127\.0\.0\.1:8126\/?$/,
     );
-    expect(configError(() => datadogSettingsFromEnvironment({ ...keys, DD_SITE: 'datadoghq.moon' })).message).toContain(
-      'datadoghq.moon',
-    );
+    expect(
+      configError(() => datadogSettingsFromEnvironment({ ...keys, DD_SITE: 'datadoghq.moon' })).message,
+    ).toContain('datadoghq.moon');
   });
 });

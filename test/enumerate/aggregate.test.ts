@@ -11,8 +11,16 @@ describe('aggregating leaf windows to one row per issue per bucket', () => {
   const bucket = { start: 0, end: 100 };
 
   it('keeps exact distinct counts when one search covered the whole bucket', () => {
-    const [entry] = aggregateLeaves(bucket, [{ from: 0, to: 100, filter: {}, results: [result('x', 7, 3, 4)] }]);
-    expect(entry).toEqual({ issueId: 'x', totalCount: 7, impactedUsers: 3, impactedSessions: 4, exact: true });
+    const [entry] = aggregateLeaves(bucket, [
+      { from: 0, to: 100, filter: {}, results: [result('x', 7, 3, 4)] },
+    ]);
+    expect(entry).toEqual({
+      issueId: 'x',
+      totalCount: 7,
+      impactedUsers: 3,
+      impactedSessions: 4,
+      exact: true,
+    });
   });
 
   it('sums occurrences over time-split windows and flags distinct counts as lower bounds', () => {

@@ -22,7 +22,9 @@ const hour = { from: 0, to: 3_600_000 };
 describe('query building', () => {
   it('quotes odd service names so they stay one value', () => {
     expect(quoteSearchValue('a "b" \\c')).toBe('"a \\"b\\" \\\\c"');
-    expect(buildSearchQuery('*', { includeServices: ['with space', 'a=b'] })).toBe('service:("with space" OR "a=b")');
+    expect(buildSearchQuery('*', { includeServices: ['with space', 'a=b'] })).toBe(
+      'service:("with space" OR "a=b")',
+    );
     expect(buildSearchQuery('env:prod', { excludeServices: ['x'] })).toBe('(env:prod) AND -service:"x"');
     expect(buildSearchQuery('  ', {})).toBe('*');
   });
@@ -42,7 +44,16 @@ describe('aligned buckets', () => {
 
 describe('packing services', () => {
   it('packs by expected count without exceeding the limit, dense services alone', () => {
-    const groups = packServices(new Map([['a', 70], ['b', 50], ['c', 20], ['d', 10], ['e', 120]]), 80);
+    const groups = packServices(
+      new Map([
+        ['a', 70],
+        ['b', 50],
+        ['c', 20],
+        ['d', 10],
+        ['e', 120],
+      ]),
+      80,
+    );
     expect(groups).toEqual([['e'], ['a', 'd'], ['b', 'c']]);
   });
 });
@@ -52,7 +63,12 @@ describe('choosing a split', () => {
   const none = new Set<string>();
 
   it('splits an unfiltered window by the services seen, plus a remainder that excludes them', () => {
-    const split = chooseSplit({ ...hour, filter: {} }, saturated([...Array(60).fill('a'), ...Array(40).fill('b')]), scope, none);
+    const split = chooseSplit(
+      { ...hour, filter: {} },
+      saturated([...Array(60).fill('a'), ...Array(40).fill('b')]),
+      scope,
+      none,
+    );
     expect(split?.kind).toBe('service');
     expect(split?.windows.map((window) => window.filter)).toEqual([
       { includeServices: ['a'] },
@@ -70,12 +86,25 @@ describe('choosing a split', () => {
   });
 
   it('grows the remainder exclusion list when a remainder saturates', () => {
-    const split = chooseSplit({ ...hour, filter: { excludeServices: ['a'] } }, saturated(Array(100).fill('c')), scope, none);
-    expect(split?.windows.map((window) => window.filter)).toEqual([{ includeServices: ['c'] }, { excludeServices: ['a', 'c'] }]);
+    const split = chooseSplit(
+      { ...hour, filter: { excludeServices: ['a'] } },
+      saturated(Array(100).fill('c')),
+      scope,
+      none,
+    );
+    expect(split?.windows.map((window) => window.filter)).toEqual([
+      { includeServices: ['c'] },
+      { excludeServices: ['a', 'c'] },
+    ]);
   });
 
   it('never names an empty or missing service, and falls back to time when only those remain', () => {
-    const split = chooseSplit({ ...hour, filter: { excludeServices: ['a'] } }, saturated([...Array(50).fill(''), ...Array(50).fill(undefined)]), scope, none);
+    const split = chooseSplit(
+      { ...hour, filter: { excludeServices: ['a'] } },
+      saturated([...Array(50).fill(''), ...Array(50).fill(undefined)]),
+      scope,
+      none,
+    );
     expect(split?.kind).toBe('time');
     expect(split?.windows.map((window) => [window.from, window.to])).toEqual([
       [0, 1_800_000],
@@ -84,21 +113,38 @@ describe('choosing a split', () => {
   });
 
   it('splits a multi-service group into its services', () => {
-    const split = chooseSplit({ ...hour, filter: { includeServices: ['a', 'b'] } }, saturated(Array(100).fill('a')), scope, none);
+    const split = chooseSplit(
+      { ...hour, filter: { includeServices: ['a', 'b'] } },
+      saturated(Array(100).fill('a')),
+      scope,
+      none,
+    );
     expect(split?.windows.map((window) => window.filter.includeServices)).toEqual([['a'], ['b']]);
   });
 
   it('splits one service by time, then by track once time stops helping', () => {
     const one = { includeServices: ['a'] };
-    expect(chooseSplit({ ...hour, filter: one }, saturated(Array(100).fill('a')), scope, none)?.kind).toBe('time');
-    const dense = chooseSplit({ ...hour, filter: one, timeDense: true }, saturated(Array(100).fill('a')), scope, none);
+    expect(chooseSplit({ ...hour, filter: one }, saturated(Array(100).fill('a')), scope, none)?.kind).toBe(
+      'time',
+    );
+    const dense = chooseSplit(
+      { ...hour, filter: one, timeDense: true },
+      saturated(Array(100).fill('a')),
+      scope,
+      none,
+    );
     expect(dense?.kind).toBe('track');
     expect(dense?.windows.map((window) => window.filter.track)).toEqual(['trace', 'logs', 'rum']);
   });
 
   it('does not split by track under a persona other than ALL or an explicit track', () => {
     const window = { from: 5, to: 6, filter: { includeServices: ['a'] } };
-    const backend = chooseSplit(window, saturated(Array(100).fill('a')), { query: '*', persona: 'BACKEND' }, none);
+    const backend = chooseSplit(
+      window,
+      saturated(Array(100).fill('a')),
+      { query: '*', persona: 'BACKEND' },
+      none,
+    );
     expect(backend?.kind).toBe('states');
     const track = chooseSplit(window, saturated(Array(100).fill('a')), { query: '*', track: 'rum' }, none);
     expect(track?.kind).toBe('states');
@@ -115,11 +161,17 @@ describe('choosing a split', () => {
 
   it('refuses a state split once the run has seen a state that cannot be searched for', () => {
     const window = { from: 5, to: 6, filter: { includeServices: ['a'], track: 'trace' as const } };
-    expect(chooseSplit(window, saturated(Array(100).fill('a'), 'OPEN'), scope, new Set(['OPEN', 'SNOOZED']))).toBeUndefined();
+    expect(
+      chooseSplit(window, saturated(Array(100).fill('a'), 'OPEN'), scope, new Set(['OPEN', 'SNOOZED'])),
+    ).toBeUndefined();
   });
 
   it('gives up on one millisecond of one service, one track and one state', () => {
-    const window = { from: 5, to: 6, filter: { includeServices: ['a'], track: 'trace' as const, states: ['OPEN'] } };
+    const window = {
+      from: 5,
+      to: 6,
+      filter: { includeServices: ['a'], track: 'trace' as const, states: ['OPEN'] },
+    };
     expect(chooseSplit(window, saturated(Array(100).fill('a')), scope, none)).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import { type ExportOptions, type RunManifest, runExport } from '../../lib/pipel
 import {
   DEFAULT_API_KEY,
   DEFAULT_APP_KEY,
+  type GroundTruthOptions,
   generateOrg,
   type OrgOptions,
   type RunningSimulator,
@@ -24,7 +25,10 @@ export interface Harness {
   readonly outDir: string;
   export(options?: Partial<ExportOptions>, clientOptions?: { concurrency?: number }): Promise<RunManifest>;
   /** Compares the warehouse with the simulator's ground truth over the org's range. */
-  verify(range?: { from: number; to: number }): Promise<GroundTruthComparison>;
+  verify(
+    range?: { from: number; to: number },
+    filter?: Omit<GroundTruthOptions, 'from' | 'to' | 'bucketMs'>,
+  ): Promise<GroundTruthComparison>;
   warehouse(): Promise<Warehouse>;
   close(): Promise<void>;
 }
@@ -58,12 +62,12 @@ export async function startHarness(
         { api, sink: createLocalSink(outDir) },
       );
     },
-    async verify(range = { from: org.from, to: org.to }) {
+    async verify(range = { from: org.from, to: org.to }, filter = {}) {
       const warehouse = await openWarehouse(outDir);
       try {
         return await compareWithGroundTruth(
-          warehouse.connection,
-          simulator.groundTruth({ ...range, bucketMs: HOUR }),
+          warehouse,
+          simulator.groundTruth({ ...filter, ...range, bucketMs: HOUR }),
           range,
         );
       } finally {

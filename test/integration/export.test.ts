@@ -1,0 +1,265 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runQuery } from '../../lib/warehouse/duckdb';
+import { HIVE_DEFAULT_PARTITION, unescapePartitionValue } from '../../lib/warehouse/layout';
+import { type Harness, HOUR, startHarness } from '../support/harness';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function query(sql: string) {
+  const warehouse = await harness!.warehouse();
+  return (await runQuery(warehouse.connection, sql)).rows;
+}
+
+function expectExact(comparison: Awaited<ReturnType<Harness['verify']>>) {
+  expect(comparison.expected).toBeGreaterThan(0);
+  expect(comparison.missing).toEqual([]);
+  expect(comparison.wrongTotals).toEqual([]);
+  expect(comparison.unexpected).toEqual([]);
+  expect(comparison.duplicateRows).toBe(0);
+  expect(comparison.matched).toBe(comparison.expected);
+}
+
+async function listFiles(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+describe('exporting a sparse org', () => {
+  it('matches ground truth, and an identical re-run overwrites the same files without duplicates', async () => {
+    harness = await startHarness({ distribution: 'uniform', issues: 300, services: 8, seed: 11 });
+    const first = await harness.export();
+    expect(first.status).toBe('complete');
+    expectExact(await harness.verify());
+
+    const [counts] = await query('SELECT count(*) AS rows, count(DISTINCT run_id) AS runs FROM issues');
+    expect(counts).toEqual({ rows: first.rows, runs: 1 });
+    expect(first.searches).toBe(harness.simulator.stats.searches);
+    expect(first.buckets).toMatchObject({
+      total: 6,
+      exported: 6,
+      complete: 6,
+      incomplete: 0,
+      not_started: 0,
+    });
+    expect(first.files.reduce((sum, file) => sum + file.rows, 0)).toBe(first.rows);
+
+    const issueFiles = (await listFiles(join(harness.outDir, 'issues'))).filter((file) =>
+      file.endsWith('.parquet'),
+    );
+    expect(issueFiles.map((file) => file.slice(harness!.outDir.length + 1))).toEqual(
+      first.files.map((file) => file.key),
+    );
+
+    const second = await harness.export();
+    const issueFilesAfter = (await listFiles(join(harness.outDir, 'issues'))).filter((file) =>
+      file.endsWith('.parquet'),
+    );
+    expect(issueFilesAfter).toEqual(issueFiles);
+    expectExact(await harness.verify());
+    const runs = await query('SELECT DISTINCT run_id FROM issues');
+    expect(runs).toEqual([{ run_id: second.run_id }]);
+    const manifests = await readdir(join(harness.outDir, '_runs'));
+    expect(manifests.sort()).toEqual([`${first.run_id}.json`, `${second.run_id}.json`].sort());
+  });
+
+  it('widens a range that cuts through buckets to whole buckets', async () => {
+    harness = await startHarness({ distribution: 'uniform', issues: 200, services: 4, seed: 5 });
+    const { from } = harness.simulator.org;
+    const manifest = await harness.export({ from: from + HOUR + 17 * 60_000, to: from + 2 * HOUR + 1 });
+    expect(manifest.range.from).toBe(new Date(from + HOUR).toISOString());
+    expect(manifest.range.to).toBe(new Date(from + 3 * HOUR).toISOString());
+    expectExact(await harness.verify({ from: from + HOUR, to: from + 3 * HOUR }));
+  });
+});
+
+describe('exporting orgs that saturate the 100-result cap', () => {
+  it('bursty: splits bursts by time and service and matches ground truth', async () => {
+    harness = await startHarness({ distribution: 'bursty', issues: 1500, services: 12, seed: 12 });
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expect(manifest.splits.time + manifest.splits.service).toBeGreaterThan(0);
+    expectExact(await harness.verify());
+  });
+
+  it('continuously dense: more than 100 concurrent issues, within 3 × the lower bound of searches', async () => {
+    harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });
+    const manifest = await harness.export();
+    const comparison = await harness.verify();
+    expectExact(comparison);
+    expect(comparison.expected).toBe(2400);
+    expect(manifest.searches).toBeLessThanOrEqual(3 * Math.ceil(comparison.expected / 100));
+    const [exactness] = await query(
+      'SELECT bool_and(bucket_complete) AS complete, count(*) FILTER (WHERE impacted_counts_exact) AS exact_rows FROM issues',
+    );
+    expect(exactness?.complete).toBe(true);
+  });
+
+  it('same-millisecond collisions that states can still split are exported exactly', async () => {
+    harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expect(manifest.splits.states).toBeGreaterThan(0);
+    expectExact(await harness.verify());
+  });
+
+  it('declares a millisecond it cannot split incomplete, and every other bucket stays exact', async () => {
+    harness = await startHarness({
+      distribution: 'collisions',
+      issues: 400,
+      services: 1,
+      seed: 3,
+      unknownEnumRate: 0.1,
+    });
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('incomplete');
+    expect(manifest.incomplete_windows).toHaveLength(1);
+    const [window] = manifest.incomplete_windows;
+    expect(window).toMatchObject({ from: window?.bucket_start, scope: 'persona:ALL' });
+    expect(Date.parse(window!.to) - Date.parse(window!.from)).toBe(1);
+    expect(window?.reason).toMatch(/cannot be split/);
+    const incompleteBucket = Date.parse(window!.bucket_start);
+
+    const comparison = await harness.verify();
+    const wrongBuckets = new Set(
+      [...comparison.missing, ...comparison.wrongTotals].map((entry) => entry.bucketStart),
+    );
+    expect([...wrongBuckets]).toEqual([incompleteBucket]);
+    expect(comparison.unexpected).toEqual([]);
+    expect(comparison.duplicateRows).toBe(0);
+    const flags = await query(
+      'SELECT epoch_ms(window_start) AS bucket, bool_and(bucket_complete) AS complete FROM issues GROUP BY ALL HAVING NOT bool_and(bucket_complete)',
+    );
+    expect(flags).toEqual([{ bucket: incompleteBucket, complete: false }]);
+    expect(manifest.buckets.incomplete).toBe(1);
+  });
+});
+
+describe('exporting awkward data', () => {
+  it('odd service names land in Hive-escaped partitions that decode back to the raw value', async () => {
+    harness = await startHarness({
+      distribution: 'uniform',
+      issues: 400,
+      services: 6,
+      seed: 14,
+      oddServiceNames: true,
+    });
+    await harness.export();
+    expectExact(await harness.verify());
+    const rows = await query(`
+      SELECT DISTINCT service, regexp_extract(filename, '/service=([^/]*)/', 1) AS folder
+      FROM read_parquet('${harness.outDir}/issues/**/*.parquet', filename = true, hive_partitioning = false)`);
+    expect(rows.length).toBeGreaterThan(6);
+    for (const row of rows) {
+      const raw = row.service as string | null;
+      if (raw === null || raw === '') expect(row.folder).toBe(HIVE_DEFAULT_PARTITION);
+      else expect(unescapePartitionValue(row.folder as string)).toBe(raw);
+    }
+    expect(rows.some((row) => row.service === null)).toBe(true);
+    expect(rows.some((row) => typeof row.service === 'string' && /[/=%#]/.test(row.service))).toBe(true);
+  });
+
+  it('hydrates relationships missing from included, and records dangling ones as null', async () => {
+    harness = await startHarness({
+      distribution: 'uniform',
+      issues: 400,
+      services: 6,
+      seed: 15,
+      missingIncludedRate: 0.3,
+    });
+    const manifest = await harness.export();
+    expectExact(await harness.verify());
+    expect(manifest.hydration.users + manifest.hydration.cases + manifest.hydration.teams).toBeGreaterThan(0);
+    expect(manifest.hydration.notFound).toBeGreaterThan(0);
+    const org = harness.simulator.org;
+    const rows = await query(
+      'SELECT DISTINCT assignee_id, assignee_handle, case_id, case_key, team_ids, team_names FROM issues WHERE assignee_id IS NOT NULL OR case_id IS NOT NULL',
+    );
+    let omittedUsersResolved = 0;
+    for (const row of rows) {
+      if (row.assignee_id) {
+        const user = org.users.get(row.assignee_id as string);
+        expect(row.assignee_handle).toBe(user ? user.handle || null : null);
+        if (user?.omitFromIncluded) omittedUsersResolved += 1;
+      }
+      if (row.case_id) expect(row.case_key).toBe(org.cases.get(row.case_id as string)?.key ?? null);
+      const teamIds = (row.team_ids as string[] | null) ?? [];
+      expect(row.team_names ?? []).toEqual(teamIds.map((id) => org.teams.get(id)?.name ?? null));
+    }
+    expect(omittedUsersResolved).toBeGreaterThan(0);
+    expect(rows.some((row) => org.danglingIds.users.includes(row.assignee_id as string))).toBe(true);
+    expect(
+      harness.simulator.stats.byEndpoint.get_user ?? 0,
+      'each missing user is fetched once per run, not once per row',
+    ).toBeLessThanOrEqual(org.users.size + org.danglingIds.users.length);
+  });
+
+  it('keeps unknown enum values and unknown attributes as data', async () => {
+    harness = await startHarness({
+      distribution: 'uniform',
+      issues: 400,
+      services: 6,
+      seed: 16,
+      unknownEnumRate: 0.2,
+    });
+    await harness.export();
+    expectExact(await harness.verify());
+    const known = "('OPEN','ACKNOWLEDGED','RESOLVED','IGNORED','EXCLUDED')";
+    const [row] = await query(`
+      SELECT count(*) FILTER (WHERE state NOT IN ${known}) AS unknown_states,
+             count(*) FILTER (WHERE raw_attributes IS NOT NULL AND json_valid(raw_attributes)) AS with_raw
+      FROM issues`);
+    expect(row?.unknown_states).toBeGreaterThan(0);
+    expect(row?.with_raw).toBeGreaterThan(0);
+  });
+
+  it('searches tracks separately when asked, one row per issue, bucket and track', async () => {
+    harness = await startHarness({ distribution: 'uniform', issues: 300, services: 6, seed: 17 });
+    await harness.export({
+      scopes: [
+        { query: '*', track: 'trace' },
+        { query: '*', track: 'logs' },
+        { query: '*', track: 'rum' },
+      ],
+    });
+    expectExact(await harness.verify());
+    const tracks = await query('SELECT DISTINCT track FROM issues ORDER BY track');
+    expect(tracks).toEqual([{ track: 'logs' }, { track: 'rum' }, { track: 'trace' }]);
+  });
+
+  it('exports only what a persona and query select', async () => {
+    harness = await startHarness({ distribution: 'uniform', issues: 300, services: 6, seed: 18 });
+    const service = harness.simulator.org.services[0]!;
+    await harness.export({ scopes: [{ query: `service:"${service}"`, persona: 'BACKEND' }] });
+    const comparison = await harness.verify(undefined, { query: `service:"${service}"`, persona: 'BACKEND' });
+    if (comparison.expected === 0) {
+      expect(comparison.unexpected).toEqual([]);
+    } else expectExact(comparison);
+  });
+});
+
+describe('exporting through an unreliable, rate-limited API', () => {
+  it('retries 5xx, HTML and truncated bodies, paces to the rate limit, and still matches ground truth', async () => {
+    harness = await startHarness(
+      { distribution: 'dense', issues: 400, services: 8, seed: 19 },
+      {
+        rateLimit: { limit: 25, periodSeconds: 1 },
+        faults: { seed: 4, serverErrorRate: 0.05, badGatewayRate: 0.05, truncatedJsonRate: 0.05 },
+      },
+    );
+    const manifest = await harness.export();
+    expectExact(await harness.verify());
+    const faults = harness.simulator.stats.faults;
+    expect(Object.values(faults).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+    expect(manifest.api.retries).toBeGreaterThan(0);
+    expect(manifest.api.requests).toBe(harness.simulator.stats.requests);
+  });
+});

@@ -36,6 +36,7 @@ import {
   buildRecordBatch,
   DEFAULT_ROW_GROUP_SIZE,
   encodeParquet,
+  encodeParquetStreaming,
   PARQUET_CREATED_BY,
 } from '../lib/warehouse/parquet';
 import { ISSUE_COLUMNS, type IssueRow } from '../lib/warehouse/schema';
@@ -208,6 +209,13 @@ function wasmWriterProperties(compression: Compression) {
 
 const arrowTypedArraysZstd: Writer = async (rows, path) => {
   await writeFile(path, encodeParquet(ISSUE_COLUMNS, rows as unknown as Record<string, unknown>[]));
+};
+
+const arrowTypedArraysZstdStreaming: Writer = async (rows, path) => {
+  await writeFile(
+    path,
+    await encodeParquetStreaming(ISSUE_COLUMNS, rows as unknown as Record<string, unknown>[]),
+  );
 };
 
 const arrowTypedArraysSnappy: Writer = async (rows, path) => {
@@ -468,17 +476,23 @@ async function readBackCheck(
 // ---------------------------------------------------------------------------------------------------------
 // One-million-row memory probe, run in a child process so its peak RSS is its own.
 
-async function encodeMillionRowsProbe(): Promise<void> {
+async function encodeMillionRowsProbe(mode: string): Promise<void> {
   const rows = generateIssueRows(1_000_000, 7) as unknown as Record<string, unknown>[];
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
-  const bytes = encodeParquet(ISSUE_COLUMNS, rows);
-  const seconds = (performance.now() - started) / 1000;
+  const cpuStarted = process.cpuUsage();
+  const bytes =
+    mode === 'streaming'
+      ? await encodeParquetStreaming(ISSUE_COLUMNS, rows)
+      : encodeParquet(ISSUE_COLUMNS, rows);
+  const cpu = process.cpuUsage(cpuStarted);
   process.stdout.write(
     JSON.stringify({
+      function: mode === 'streaming' ? 'encodeParquetStreaming' : 'encodeParquet',
       rows: rows.length,
-      seconds: Number(seconds.toFixed(2)),
+      seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
       fileBytes: bytes.length,
       rssBeforeEncodeMiB: Math.round(rssBefore / 2 ** 20),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -513,10 +527,10 @@ async function main(): Promise<void> {
       rows: { type: 'string', default: '200000' },
       runs: { type: 'string', default: '3' },
       'skip-1m': { type: 'boolean', default: false },
-      'probe-1m': { type: 'boolean', default: false },
+      'probe-1m': { type: 'string' },
     },
   });
-  if (values['probe-1m']) return encodeMillionRowsProbe();
+  if (values['probe-1m'] !== undefined) return encodeMillionRowsProbe(values['probe-1m']);
   const rowCount = Number(values.rows);
   const runs = Number(values.runs);
 
@@ -526,6 +540,7 @@ async function main(): Promise<void> {
   const connection = await instance.connect();
   const writers: [string, Writer][] = [
     ['arrow+parquet-wasm zstd (typed arrays, lib/warehouse/parquet.ts)', arrowTypedArraysZstd],
+    ['arrow+parquet-wasm zstd streaming (encodeParquetStreaming)', arrowTypedArraysZstdStreaming],
     ['arrow+parquet-wasm snappy (typed arrays)', arrowTypedArraysSnappy],
     ['arrow+parquet-wasm zstd (vectorFromArray builders)', arrowBuildersZstd],
     ['duckdb appender + COPY zstd', duckdbCopy],
@@ -570,14 +585,17 @@ async function main(): Promise<void> {
     await rm(directory, { recursive: true, force: true });
   }
 
-  let millionRows: unknown = 'skipped (--skip-1m)';
-  if (!values['skip-1m']) {
+  // Each probe runs in its own process so its peak RSS and WebAssembly memory are its own.
+  const millionRows: unknown[] = [];
+  for (const mode of values['skip-1m'] ? [] : ['buffered', 'streaming']) {
     const child = spawnSync(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--probe-1m'],
+      ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--probe-1m', mode],
       { encoding: 'utf8', maxBuffer: 1 << 20 },
     );
-    millionRows = child.status === 0 ? JSON.parse(child.stdout) : { error: child.stderr.slice(-2000) };
+    millionRows.push(
+      child.status === 0 ? JSON.parse(child.stdout) : { mode, error: child.stderr.slice(-2000) },
+    );
   }
 
   const report = {
@@ -612,7 +630,7 @@ async function main(): Promise<void> {
       'values ok': result.readBack.valuesMatch,
     })),
   );
-  console.log('1M-row encodeParquet:', JSON.stringify(millionRows));
+  for (const probe of millionRows) console.log('1M rows:', JSON.stringify(probe));
   console.log(`wrote ${outputPath}`);
 }
 

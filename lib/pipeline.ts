@@ -14,6 +14,12 @@ import { type HydrationStats, Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
 import { describeScope, type SearchScope } from './enumerate/scope';
 import type { SplitKind } from './enumerate/split';
+import {
+  commitStateChanges,
+  ObservationCollector,
+  type StateSummary,
+  type StateTrackingOptions,
+} from './state-tracking';
 import { type WrittenFile, writeIssueBucket } from './warehouse/issue-writer';
 import { formatDuration } from './warehouse/layout';
 import type { IssueRow } from './warehouse/schema';
@@ -48,8 +54,8 @@ export interface ExportDependencies {
   readonly sink: ObjectSink;
   readonly now?: () => number;
   readonly onProgress?: (progress: ExportProgress) => void;
-  /** Receives each bucket's rows after they are written, e.g. for state-change detection. */
-  readonly onBucketRows?: (bucket: Bucket, rows: readonly IssueRow[]) => void | Promise<void>;
+  /** Issue state tracking and change events; without it the run only exports issues. */
+  readonly stateTracking?: StateTrackingOptions;
 }
 
 export type RunStatus = 'complete' | 'incomplete' | 'stopped';
@@ -92,6 +98,7 @@ export interface RunManifest {
   readonly files: readonly WrittenFile[];
   readonly api: ApiStats;
   readonly hydration: HydrationStats;
+  readonly state: StateSummary | null;
   readonly durations_ms: { readonly total: number; readonly search: number; readonly write: number };
 }
 
@@ -129,6 +136,8 @@ export async function runExport(
   const { api, sink } = dependencies;
   const buckets = alignedBuckets(options.from, options.to, options.bucketMs);
   const id = scopeId(options.scopes);
+  const loadedState = await dependencies.stateTracking?.store.load();
+  const observations = new ObservationCollector();
   const hydrator = new Hydrator(api);
   const density = new ServiceDensityModel();
   const splits = emptySplitCounts();
@@ -209,7 +218,7 @@ export async function runExport(
         scopeId: id,
       })),
     );
-    await dependencies.onBucketRows?.(bucket, rows);
+    for (const row of rows) observations.add(row);
     writeMs += now() - writeStarted;
     rowsWritten += rows.length;
     summaries.set(bucket.start, {
@@ -237,6 +246,20 @@ export async function runExport(
     exportedThrough = bucket.end;
   }
   const detail = buckets.flatMap((bucket) => summaries.get(bucket.start) ?? []);
+  const state =
+    dependencies.stateTracking && loadedState
+      ? await commitStateChanges({
+          options: dependencies.stateTracking,
+          loaded: loadedState,
+          collector: observations,
+          api,
+          hydrator,
+          sink,
+          runId,
+          observedAt: startedAt,
+          exportedThrough: first && summaries.has(first.start) ? exportedThrough : null,
+        })
+      : null;
   const notStarted = buckets.length - detail.length;
   const finishedAt = now();
   const manifest: RunManifest = {
@@ -272,6 +295,7 @@ export async function runExport(
     files: files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     api: { ...api.stats },
     hydration: { ...hydrator.fetched },
+    state,
     durations_ms: { total: finishedAt - startedAt, search: searchMs, write: writeMs },
   };
   await sink.put(

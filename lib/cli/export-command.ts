@@ -1,3 +1,5 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   type DatadogSettings,
   datadogSettingsFromEnvironment,
@@ -5,8 +7,13 @@ import {
   parseExportSettings,
 } from '../config';
 import { createDatadogClient } from '../datadog/client';
+import { DATADOG_SITES } from '../datadog/sites';
+import { ConfigError } from '../errors';
+import { createEventSink, parseEventsTarget } from '../events';
 import { type RunManifest, runExport } from '../pipeline';
-import { createSink, parseWarehouseLocation } from '../warehouse/location';
+import { createStateStore, parseStateLocation } from '../state';
+import type { StateTrackingOptions } from '../state-tracking';
+import { createSink, formatWarehouseLocation, parseWarehouseLocation } from '../warehouse/location';
 import { progressReporter } from './progress';
 
 export const EXIT_INCOMPLETE = 3;
@@ -33,6 +40,7 @@ export function runSummary(manifest: RunManifest, manifestLocation: string) {
     incomplete_windows: manifest.incomplete_windows.length,
     rows: manifest.rows,
     files: manifest.files.length,
+    state: manifest.state,
     api: manifest.api,
     durations_ms: manifest.durations_ms,
   };
@@ -42,6 +50,34 @@ export function exitCodeFor(manifest: RunManifest): number {
   return manifest.status === 'complete' ? 0 : EXIT_INCOMPLETE;
 }
 
+/** State tracking from `--state` and `--events`; AWS clients are created only for s3:// and eventbridge: targets. */
+export function stateTrackingFor(
+  settings: ExportSettings,
+  datadog: DatadogSettings,
+): StateTrackingOptions | undefined {
+  if (settings.events && !settings.state) {
+    throw new ConfigError(
+      '--events needs --state: changes are detected against the state of the previous run',
+    );
+  }
+  if (!settings.state) return undefined;
+  const stateLocation = parseStateLocation(settings.state);
+  const eventsTarget = settings.events ? parseEventsTarget(settings.events) : undefined;
+  const knownSite = (DATADOG_SITES as readonly string[]).includes(datadog.site);
+  return {
+    store: createStateStore(stateLocation, stateLocation.kind === 's3' ? { s3Client: new S3Client({}) } : {}),
+    ...(eventsTarget
+      ? {
+          events: createEventSink(
+            eventsTarget,
+            eventsTarget.kind === 'eventbridge' ? { eventBridgeClient: new EventBridgeClient({}) } : {},
+          ),
+        }
+      : {}),
+    eventOptions: { site: datadog.site, ...(knownSite ? {} : { appBaseUrl: datadog.baseUrl }) },
+  };
+}
+
 export async function exportWithSettings(
   settings: ExportSettings,
   datadog: DatadogSettings,
@@ -49,6 +85,7 @@ export async function exportWithSettings(
 ): Promise<RunManifest> {
   const location = parseWarehouseLocation(settings.out);
   const sink = createSink(location);
+  const stateTracking = stateTrackingFor(settings, datadog);
   const api = createDatadogClient({
     baseUrl: datadog.baseUrl,
     apiKey: datadog.apiKey,
@@ -59,7 +96,7 @@ export async function exportWithSettings(
   try {
     return await runExport(
       { from: settings.from, to: settings.to, bucketMs: settings.bucketMs, scopes: settings.scopes },
-      { api, sink, now: io.now, onProgress: progress },
+      { api, sink, now: io.now, onProgress: progress, ...(stateTracking ? { stateTracking } : {}) },
     );
   } finally {
     progress.done();
@@ -70,8 +107,7 @@ export async function exportCommand(argv: readonly string[], io: ExportCommandIo
   const settings = parseExportSettings(argv, io.now());
   const datadog = datadogSettingsFromEnvironment(io.environment);
   const manifest = await exportWithSettings(settings, datadog, io);
-  const root = parseWarehouseLocation(settings.out);
-  const manifestLocation = `${root.kind === 'local' ? root.path : `s3://${root.bucket}/${root.prefix}`}/_runs/${manifest.run_id}.json`;
+  const manifestLocation = `${formatWarehouseLocation(parseWarehouseLocation(settings.out))}/_runs/${manifest.run_id}.json`;
   io.stdout.write(`${JSON.stringify(runSummary(manifest, manifestLocation), null, 2)}\n`);
   return exitCodeFor(manifest);
 }

@@ -80,6 +80,19 @@ export class Hydrator {
     };
   }
 
+  /** The issue as it is now, bypassing what searches returned earlier in the run. */
+  async refresh(issueId: string): Promise<HydratedIssue> {
+    this.fetched.issues += 1;
+    const response = await this.api.getIssue(issueId);
+    if (!response) {
+      this.fetched.notFound += 1;
+      return { issue: null, assignee: null, case: null, teams: [] };
+    }
+    this.addIncluded(response.included);
+    this.issues.set(response.data.id, response.data);
+    return this.hydrate(response.data.id);
+  }
+
   private async fetchIssue(issueId: string): Promise<IssueWire | null> {
     let pending = this.fetchedIssues.get(issueId);
     if (!pending) {

@@ -30,6 +30,7 @@ export interface IssueEventAttributes {
   case_key?: string | null;
   case_title?: string | null;
   case_status?: string | null;
+  case_priority?: string | null;
   team_ids?: string[] | null;
   team_names?: Array<string | null> | null;
 }
@@ -239,6 +240,7 @@ export function observationFromIssueRow(
       case_key: row.case_key,
       case_title: row.case_title,
       case_status: row.case_status,
+      case_priority: row.case_priority,
       team_ids: row.team_ids,
       team_names: row.team_names,
     },

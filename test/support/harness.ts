@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatadogClient } from '../../lib/datadog/client';
 import type { SearchScope } from '../../lib/enumerate/scope';
-import { type ExportOptions, type RunManifest, runExport } from '../../lib/pipeline';
+import { type ExportDependencies, type ExportOptions, type RunManifest, runExport } from '../../lib/pipeline';
 import {
   DEFAULT_API_KEY,
   DEFAULT_APP_KEY,
@@ -23,7 +23,11 @@ export const HOUR = 3_600_000;
 export interface Harness {
   readonly simulator: RunningSimulator;
   readonly outDir: string;
-  export(options?: Partial<ExportOptions>, clientOptions?: { concurrency?: number }): Promise<RunManifest>;
+  export(
+    options?: Partial<ExportOptions>,
+    clientOptions?: { concurrency?: number },
+    dependencies?: Partial<ExportDependencies>,
+  ): Promise<RunManifest>;
   /** Compares the warehouse with the simulator's ground truth over the org's range. */
   verify(
     range?: { from: number; to: number },
@@ -47,7 +51,7 @@ export async function startHarness(
   return {
     simulator,
     outDir,
-    async export(options = {}, clientOptions = {}) {
+    async export(options = {}, clientOptions = {}, dependencies = {}) {
       const api = createDatadogClient({
         baseUrl: simulator.url,
         apiKey: DEFAULT_API_KEY,
@@ -59,7 +63,7 @@ export async function startHarness(
       });
       return runExport(
         { from: org.from, to: org.to, bucketMs: HOUR, scopes: ALL, ...options },
-        { api, sink: createLocalSink(outDir) },
+        { api, sink: createLocalSink(outDir), ...dependencies },
       );
     },
     async verify(range = { from: org.from, to: org.to }, filter = {}) {

@@ -1,9 +1,5 @@
 import { UserError } from '../errors';
-import { demoCommand } from './demo-command';
-import { exportCommand } from './export-command';
 import { USAGE } from './help';
-import { queryCommand } from './query-command';
-import { simulateCommand } from './simulate-command';
 
 const EXIT_FAILURE = 1;
 
@@ -13,14 +9,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const io = { environment: process.env, stdout: process.stdout, stderr: process.stderr, now: Date.now };
   try {
     switch (command) {
+      // Each command loads only its own modules: DuckDB and the AWS SDK are slow to import.
       case 'export':
-        return await exportCommand(rest, io);
+        return await (await import('./export-command')).exportCommand(rest, io);
       case 'demo':
-        return await demoCommand(rest, io);
+        return await (await import('./demo-command')).demoCommand(rest, io);
       case 'simulate':
-        return await simulateCommand(rest, io);
+        return await (await import('./simulate-command')).simulateCommand(rest, io);
       case 'query':
-        return await queryCommand(rest, io);
+        return await (await import('./query-command')).queryCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

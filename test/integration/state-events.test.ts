@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventBridgePublisher, createNdjsonEventSink, type EventSink } from '../../lib/events';
 import type { RunManifest } from '../../lib/pipeline';
-import { createLocalStateStore, createS3StateStore, StateConflictError, type StateStore } from '../../lib/state';
+import {
+  createLocalStateStore,
+  createS3StateStore,
+  StateConflictError,
+  type StateStore,
+} from '../../lib/state';
 import type { CommitStage, StateTrackingOptions } from '../../lib/state-tracking';
 import { runQuery } from '../../lib/warehouse/duckdb';
 import { startEventBridgeServer } from '../support/eventbridge-server';
-import { HOUR, type Harness, startHarness } from '../support/harness';
+import { type Harness, HOUR, startHarness } from '../support/harness';
 import { startS3rver } from '../support/s3rver';
 
 interface DeliveredLine {
@@ -42,7 +47,10 @@ async function deliveredEvents(): Promise<DeliveredLine[]> {
     .map((line) => JSON.parse(line) as DeliveredLine);
 }
 
-function tracking(overrides: Partial<StateTrackingOptions> = {}, events: EventSink = createNdjsonEventSink(eventsFile)) {
+function tracking(
+  overrides: Partial<StateTrackingOptions> = {},
+  events: EventSink = createNdjsonEventSink(eventsFile),
+) {
   return {
     store,
     events,
@@ -61,10 +69,15 @@ function exportLastHour(stateTracking: StateTrackingOptions): Promise<RunManifes
 
 function activeInLastHour(): Set<string> {
   const { to } = harness.simulator.org;
-  return new Set(harness.simulator.groundTruth({ from: to - HOUR, to, bucketMs: HOUR }).map((entry) => entry.issueId));
+  return new Set(
+    harness.simulator.groundTruth({ from: to - HOUR, to, bucketMs: HOUR }).map((entry) => entry.issueId),
+  );
 }
 
-function pickIssues(count: number, predicate: (issue: Harness['simulator']['org']['issues'][number]) => boolean) {
+function pickIssues(
+  count: number,
+  predicate: (issue: Harness['simulator']['org']['issues'][number]) => boolean,
+) {
   const picked = harness.simulator.org.issues.filter(predicate).slice(0, count);
   expect(picked).toHaveLength(count);
   return picked;
@@ -98,13 +111,22 @@ describe('issue state history and change events', () => {
     expect(stateChanges).toHaveLength(10);
     expect(events).toHaveLength(10);
     const byIssue = new Map(stateChanges.map((event) => [event.detail.issue_id, event.detail]));
-    for (const issue of withErrors) expect(byIssue.get(issue.id)).toMatchObject({ previous_state: 'OPEN', state: 'ACKNOWLEDGED' });
-    for (const issue of quiet) expect(byIssue.get(issue.id)).toMatchObject({ previous_state: 'OPEN', state: 'RESOLVED' });
+    for (const issue of withErrors)
+      expect(byIssue.get(issue.id)).toMatchObject({ previous_state: 'OPEN', state: 'ACKNOWLEDGED' });
+    for (const issue of quiet)
+      expect(byIssue.get(issue.id)).toMatchObject({ previous_state: 'OPEN', state: 'RESOLVED' });
     expect(changed.state?.rechecked).toBeGreaterThanOrEqual(5);
-    expect(events.every((event) => event.id === event.detail.event_id && event.source === 'error-tracking-export')).toBe(true);
+    expect(
+      events.every((event) => event.id === event.detail.event_id && event.source === 'error-tracking-export'),
+    ).toBe(true);
 
     const warehouse = await harness.warehouse();
-    const history = (await runQuery(warehouse.connection, 'SELECT issue_id, previous_state, state, event_id, run_id FROM issue_state_changes')).rows;
+    const history = (
+      await runQuery(
+        warehouse.connection,
+        'SELECT issue_id, previous_state, state, event_id, run_id FROM issue_state_changes',
+      )
+    ).rows;
     expect(history).toHaveLength(10);
     expect(new Set(history.map((row) => row.event_id))).toEqual(new Set(events.map((event) => event.id)));
     expect(history.every((row) => row.run_id === changed.run_id)).toBe(true);
@@ -117,7 +139,9 @@ describe('issue state history and change events', () => {
   it('announces issues first seen after the baseline as new', async () => {
     const { from, to } = harness.simulator.org;
     await harness.export({ from, to: to - HOUR }, {}, { stateTracking: tracking() });
-    const earlier = new Set(harness.simulator.groundTruth({ from, to: to - HOUR, bucketMs: HOUR }).map((entry) => entry.issueId));
+    const earlier = new Set(
+      harness.simulator.groundTruth({ from, to: to - HOUR, bucketMs: HOUR }).map((entry) => entry.issueId),
+    );
     const newcomers = [...activeInLastHour()].filter((issueId) => !earlier.has(issueId)).sort();
     expect(newcomers.length).toBeGreaterThan(0);
     await exportLastHour(tracking());
@@ -127,8 +151,14 @@ describe('issue state history and change events', () => {
   });
 
   it('emits a regression and an assignee change', async () => {
-    const resolved = pickIssues(1, (issue) => issue.state === 'RESOLVED' && !activeInLastHour().has(issue.id))[0]!;
-    const reassigned = pickIssues(1, (issue) => issue.state === 'OPEN' && activeInLastHour().has(issue.id))[0]!;
+    const resolved = pickIssues(
+      1,
+      (issue) => issue.state === 'RESOLVED' && !activeInLastHour().has(issue.id),
+    )[0]!;
+    const reassigned = pickIssues(
+      1,
+      (issue) => issue.state === 'OPEN' && activeInLastHour().has(issue.id),
+    )[0]!;
     await harness.export({}, {}, { stateTracking: tracking() });
 
     const { to } = harness.simulator.org;
@@ -138,15 +168,19 @@ describe('issue state history and change events', () => {
     await exportLastHour(tracking());
 
     const events = await deliveredEvents();
-    const types = events.filter((event) => event.detail.issue_id === resolved.id).map((event) => event['detail-type']);
+    const types = events
+      .filter((event) => event.detail.issue_id === resolved.id)
+      .map((event) => event['detail-type']);
     expect(types.sort()).toEqual(['Issue Regressed', 'Issue State Changed']);
     expect(events.find((event) => event['detail-type'] === 'Issue Regressed')?.detail).toMatchObject({
       previous_state: 'RESOLVED',
       state: 'OPEN',
     });
-    expect(events.filter((event) => event['detail-type'] === 'Issue Assignee Changed').map((event) => event.detail.issue_id)).toEqual([
-      reassigned.id,
-    ]);
+    expect(
+      events
+        .filter((event) => event['detail-type'] === 'Issue Assignee Changed')
+        .map((event) => event.detail.issue_id),
+    ).toEqual([reassigned.id]);
   });
 
   it.each<CommitStage>(['parquet-written', 'events-published'])(
@@ -167,7 +201,9 @@ describe('issue state history and change events', () => {
 
       await exportLastHour(tracking());
       const events = await deliveredEvents();
-      expect(events.map((event) => event.detail.issue_id).sort()).toEqual(changedIssues.map((issue) => issue.id).sort());
+      expect(events.map((event) => event.detail.issue_id).sort()).toEqual(
+        changedIssues.map((issue) => issue.id).sort(),
+      );
       for (const event of beforeRetry) expect(events.map((delivered) => delivered.id)).toContain(event.id);
 
       const warehouse = await harness.warehouse();
@@ -179,7 +215,16 @@ describe('issue state history and change events', () => {
   it('publishes to EventBridge through the real SDK client, retrying only rejected entries', async () => {
     const server = await startEventBridgeServer();
     try {
-      await harness.export({}, {}, { stateTracking: tracking({}, createEventBridgePublisher({ client: server.client, eventBusName: 'issues' })) });
+      await harness.export(
+        {},
+        {},
+        {
+          stateTracking: tracking(
+            {},
+            createEventBridgePublisher({ client: server.client, eventBusName: 'issues' }),
+          ),
+        },
+      );
       const changedIssues = pickIssues(4, (issue) => issue.state === 'OPEN');
       for (const issue of changedIssues) harness.simulator.setIssueState(issue.id, 'ACKNOWLEDGED');
       let rejected = false;
@@ -189,7 +234,10 @@ describe('issue state history and change events', () => {
         return { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' };
       });
       const manifest = await exportLastHour(
-        tracking({}, createEventBridgePublisher({ client: server.client, eventBusName: 'issues', baseDelayMs: 1 })),
+        tracking(
+          {},
+          createEventBridgePublisher({ client: server.client, eventBusName: 'issues', baseDelayMs: 1 }),
+        ),
       );
       expect(manifest.state?.events_published).toBe(4);
       const accepted = server.accepted.map((entry) => JSON.parse(String(entry.Detail)).issue_id as string);
@@ -232,7 +280,11 @@ function createConditionalStore(): StateStore {
       const key = String(command.input.Key);
       const existing = objects.get(key);
       if (command.constructor.name === 'GetObjectCommand') {
-        if (!existing) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+        if (!existing)
+          throw Object.assign(new Error('NoSuchKey'), {
+            name: 'NoSuchKey',
+            $metadata: { httpStatusCode: 404 },
+          });
         return { Body: { transformToByteArray: async () => existing.body }, ETag: existing.etag };
       }
       if (command.constructor.name === 'PutObjectCommand') {
@@ -240,7 +292,10 @@ function createConditionalStore(): StateStore {
           (command.input.IfNoneMatch === '*' && existing) ||
           (command.input.IfMatch !== undefined && command.input.IfMatch !== existing?.etag);
         if (precondition) {
-          throw Object.assign(new Error('PreconditionFailed'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+          throw Object.assign(new Error('PreconditionFailed'), {
+            name: 'PreconditionFailed',
+            $metadata: { httpStatusCode: 412 },
+          });
         }
         version += 1;
         const etag = `"v${version}"`;

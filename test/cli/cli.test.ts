@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_API_KEY,
+  DEFAULT_APP_KEY,
+  generateOrg,
+  type RunningSimulator,
+  startSimulator,
+} from '../../lib/simulator';
+
+const run = promisify(execFile);
+const BIN = resolve(import.meta.dirname, '../../bin/error-tracking-export.js');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], environment: Record<string, string> = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...environment },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let simulator: RunningSimulator;
+let collisions: RunningSimulator;
+let workDir: string;
+let environment: Record<string, string>;
+
+beforeAll(async () => {
+  simulator = await startSimulator({
+    org: generateOrg({ distribution: 'uniform', issues: 200, services: 4, seed: 31 }),
+  });
+  collisions = await startSimulator({
+    org: generateOrg({ distribution: 'collisions', issues: 400, services: 1, seed: 3, unknownEnumRate: 0.1 }),
+  });
+  workDir = await mkdtemp(join(tmpdir(), 'ete-cli-'));
+  environment = { DD_API_URL: simulator.url, DD_API_KEY: DEFAULT_API_KEY, DD_APP_KEY: DEFAULT_APP_KEY };
+});
+afterAll(async () => {
+  await simulator.close();
+  await collisions.close();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+const range = () => ['--from', String(simulator.org.from), '--to', new Date(simulator.org.to).toISOString()];
+
+describe('the error-tracking-export command', () => {
+  it('exports, prints a JSON summary, and answers SQL over the warehouse', async () => {
+    const out = join(workDir, 'warehouse');
+    const exported = await cli(
+      [
+        'export',
+        ...range(),
+        '--out',
+        out,
+        '--state',
+        join(workDir, 'state'),
+        '--events',
+        join(workDir, 'events.ndjson'),
+      ],
+      environment,
+    );
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    const summary = JSON.parse(exported.stdout);
+    expect(summary).toMatchObject({
+      status: 'complete',
+      incomplete_windows: 0,
+      buckets: { total: 6, complete: 6 },
+    });
+    expect(summary.rows).toBeGreaterThan(0);
+    expect(summary.state).toMatchObject({ baseline: true, events_published: 0 });
+    const manifest = JSON.parse(await readFile(summary.manifest, 'utf8'));
+    expect(manifest.rows).toBe(summary.rows);
+
+    const answered = await cli([
+      'query',
+      'SELECT sum(total_count) AS errors FROM issues',
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
+    expect(answered.code).toBe(0);
+    const [row] = JSON.parse(answered.stdout);
+    const truth = simulator.groundTruth({
+      from: simulator.org.from,
+      to: simulator.org.to,
+      bucketMs: 3_600_000,
+    });
+    expect(row.errors).toBe(truth.reduce((sum, entry) => sum + entry.totalCount, 0));
+  });
+
+  it('exits 3 when a window had to be declared incomplete', async () => {
+    const out = join(workDir, 'incomplete');
+    const result = await cli(
+      ['export', '--from', String(collisions.org.from), '--to', String(collisions.org.to), '--out', out],
+      { ...environment, DD_API_URL: collisions.url },
+    );
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'incomplete', incomplete_windows: 1 });
+  });
+
+  it.each([
+    [['export', '--from', 'soon', '--to', 'now', '--out', 'x'], '--from "soon" is not a time'],
+    [['export', '--form', '1'], "Unknown option '--form'"],
+    [['export', '--from', '1', '--to', '2', '--out', 'x', '--persona', 'ROBOT'], '--persona must be one of'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('rejects %j with exit code 2 and one line on stderr', async (args, message) => {
+    const result = await cli(args, environment);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('explains a rejected key without printing it', async () => {
+    const result = await cli(['export', ...range(), '--out', join(workDir, 'denied')], {
+      ...environment,
+      DD_API_KEY: 'wrong-api-key-123456',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('DD_API_KEY');
+    expect(result.stderr).toContain('error_tracking_read');
+    expect(result.stderr).not.toContain('wrong-api-key-123456');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('prints usage for --help', async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('error-tracking-export export --from <time> --to <time>');
+  });
+});

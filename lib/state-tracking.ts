@@ -39,6 +39,8 @@ export interface StateSummary {
   readonly watermark: string | null;
   readonly tracked_issues: number;
   readonly observed_in_search: number;
+  /** Tracked quiet issues in a state that can change without new errors (OPEN, ACKNOWLEDGED, newer ones). */
+  readonly recheck_eligible: number;
   readonly rechecked: number;
   readonly recheck_not_found: number;
   /** Quiet issues due for a re-check that did not fit in this run's budget. */
@@ -183,6 +185,7 @@ export async function commitStateChanges(input: {
     watermark: committed.watermark === null ? null : new Date(committed.watermark).toISOString(),
     tracked_issues: committed.issues.size,
     observed_in_search: collector.seenIds.size,
+    recheck_eligible: selection.eligible,
     rechecked: selection.issueIds.length,
     recheck_not_found: notFound,
     recheck_overdue: selection.overdue,

@@ -7,8 +7,8 @@ import { parseSite, resolveBaseUrl } from '../datadog/sites';
 import type { SearchScope } from '../enumerate/scope';
 import { ConfigError } from '../errors';
 import { DEFAULT_EVENT_SOURCE, parseEventsTarget, validateEventSource } from '../events';
-import { DEFAULT_RECHECK_BUDGET, DEFAULT_RECHECK_MAX_AGE_MS } from '../state-tracking';
 import { parseStateLocation } from '../state';
+import { DEFAULT_RECHECK_BUDGET, DEFAULT_RECHECK_MAX_AGE_MS } from '../state-tracking';
 import { parseDuration } from '../warehouse/layout';
 import { parseWarehouseLocation } from '../warehouse/location';
 
@@ -118,8 +118,7 @@ function s3Location(environment: Environment, name: string): S3Location {
     throw new ConfigError(`${name} must be an s3://bucket/prefix URL, got ${JSON.stringify(value)}`);
   }
   return fromVariable(name, () => {
-    const location =
-      name === 'STATE_URL' ? parseStateLocation(value) : parseWarehouseLocation(value);
+    const location = name === 'STATE_URL' ? parseStateLocation(value) : parseWarehouseLocation(value);
     if (location.kind !== 's3') throw new ConfigError(`must be an s3://bucket/prefix URL`);
     return { bucket: location.bucket, prefix: location.prefix };
   });
@@ -216,7 +215,8 @@ export function parseLambdaConfig(environment: Environment): LambdaConfig {
     scopes: scopesFrom(environment),
     bucketMs,
     lookbackBuckets,
-    ingestionLagMs: integer(environment, 'INGESTION_LAG_MINUTES', { fallback: 10, min: 0, max: 1_440 }) * MINUTE,
+    ingestionLagMs:
+      integer(environment, 'INGESTION_LAG_MINUTES', { fallback: 10, min: 0, max: 1_440 }) * MINUTE,
     initialLookbackMs:
       integer(environment, 'INITIAL_LOOKBACK_HOURS', { fallback: 24, min: 1, max: 24 * 400 }) * HOUR,
     maxBucketsPerRun,

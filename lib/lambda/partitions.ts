@@ -4,8 +4,8 @@
  */
 import {
   BatchCreatePartitionCommand,
-  type GlueClient,
   GetTableCommand,
+  type GlueClient,
   type PartitionInput,
   type StorageDescriptor,
 } from '@aws-sdk/client-glue';
@@ -53,7 +53,11 @@ function folderOf(key: string): string {
   return key.slice(0, key.lastIndexOf('/') + 1);
 }
 
-function planPartition(file: WrittenFile, tables: GlueTables, warehouseRoot: string): PlannedPartition | null {
+function planPartition(
+  file: WrittenFile,
+  tables: GlueTables,
+  warehouseRoot: string,
+): PlannedPartition | null {
   const location = `${warehouseRoot}${folderOf(file.key)}`;
   if (file.key.startsWith(ISSUES_PREFIX)) {
     // Glue holds the raw value; only the S3 folder name is escaped.
@@ -133,28 +137,27 @@ export function createPartitionRegistrar(
 
   return {
     async register(files) {
-      const pending = new Map<string, PlannedPartition>();
-      let cached = 0;
+      const seen = new Set<string>();
+      const pending: PlannedPartition[] = [];
       for (const file of files) {
         const partition = planPartition(file, tables, warehouseRoot);
-        if (!partition) continue;
-        const key = cacheKey(partition);
-        if (pending.has(key)) continue;
-        if (registered.has(key)) {
-          cached += 1;
-          continue;
-        }
-        pending.set(key, partition);
+        if (!partition || seen.has(cacheKey(partition))) continue;
+        seen.add(cacheKey(partition));
+        if (!registered.has(cacheKey(partition))) pending.push(partition);
       }
+      const cached = seen.size - pending.length;
       const byTable = new Map<string, PlannedPartition[]>();
-      for (const partition of pending.values()) {
+      for (const partition of pending) {
         byTable.set(partition.table, [...(byTable.get(partition.table) ?? []), partition]);
       }
       let created = 0;
       let existing = 0;
       for (const [table, partitions] of byTable) {
         for (let start = 0; start < partitions.length; start += MAX_PARTITIONS_PER_REQUEST) {
-          const result = await createBatch(table, partitions.slice(start, start + MAX_PARTITIONS_PER_REQUEST));
+          const result = await createBatch(
+            table,
+            partitions.slice(start, start + MAX_PARTITIONS_PER_REQUEST),
+          );
           created += result.created;
           existing += result.existing;
         }

@@ -76,7 +76,10 @@ async function fetchKeys(client: SecretsManagerSendClient, secretId: string): Pr
 }
 
 /** Caches one fetch per container; a failed fetch is not cached, so the next invocation tries again. */
-export function createDatadogKeysLoader(client: SecretsManagerSendClient, secretId: string): DatadogKeysLoader {
+export function createDatadogKeysLoader(
+  client: SecretsManagerSendClient,
+  secretId: string,
+): DatadogKeysLoader {
   let cached: Promise<DatadogKeys> | undefined;
   return {
     get() {

@@ -177,7 +177,7 @@ export async function runExport(
           },
           scope,
           bucket,
-          density.initialFilters(scope),
+          density.initialWindows(scope, bucket),
         ),
       );
     }
@@ -199,7 +199,7 @@ export async function runExport(
       if (enumeration.incomplete.length === 0) {
         density.record(
           enumeration.scope,
-          bucket.start,
+          bucket,
           enumeration.leaves,
           (issueId) => hydrator.issueOf(issueId)?.attributes.service,
         );

@@ -59,7 +59,7 @@ export async function enumerateBucket(
   context: EnumerationContext,
   scope: SearchScope,
   bucket: Bucket,
-  initialFilters: readonly SearchFilter[],
+  initialWindows: readonly SearchWindow[],
 ): Promise<BucketEnumeration> {
   const leaves: LeafWindow[] = [];
   const incomplete: IncompleteWindow[] = [];
@@ -137,11 +137,6 @@ export async function enumerateBucket(
     );
   };
 
-  await Promise.all(
-    initialFilters.map(async (filter) => {
-      const window: SearchWindow = { from: bucket.start, to: bucket.end, filter };
-      await settle(window, await search(window));
-    }),
-  );
+  await Promise.all(initialWindows.map(async (window) => settle(window, await search(window))));
   return { bucket, scope, leaves, searches, splits, incomplete };
 }

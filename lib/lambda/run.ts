@@ -160,6 +160,22 @@ function stateTrackingFor(config: LambdaConfig, clients: ExportClients): StateTr
   };
 }
 
+function upToDate(watermark: number | null): ScheduledExportResult {
+  return {
+    status: 'up-to-date',
+    runId: null,
+    from: null,
+    to: null,
+    bucketsExported: 0,
+    bucketsNotStarted: 0,
+    rows: 0,
+    watermark: watermark === null ? null : iso(watermark),
+    backlogBuckets: 0,
+    eventsPublished: 0,
+    partitions: null,
+  };
+}
+
 /**
  * One scheduled run: exports the closed buckets after the watermark (plus the lookback), stops starting
  * buckets `deadlineMarginMs` before the timeout, and commits the contiguous exported prefix as the new
@@ -176,30 +192,41 @@ export async function runScheduledExport(
   const { document } = await stateTracking.store.load();
   const startedAt = context.now();
   const range = planExportRange(config, document.watermark, startedAt);
-  const lagMinutes = (watermark: number) => Math.max(0, Math.round((context.now() - watermark) / MINUTE));
+  const recordLag = (watermark: number | null) => {
+    if (watermark === null) return;
+    const minutes = Math.max(0, Math.round((context.now() - watermark) / MINUTE));
+    metrics.addMetric('WatermarkLagMinutes', MetricUnit.Count, minutes);
+  };
+  const backlogAfter = (watermark: number | null) =>
+    watermark === null || !range
+      ? 0
+      : Math.max(0, Math.round((range.closedThrough - watermark) / config.bucketMs));
 
   if (!range) {
     logger.info('Export up to date', {
       watermark: document.watermark === null ? null : iso(document.watermark),
     });
-    if (document.watermark !== null) {
-      metrics.addMetric('WatermarkLagMinutes', MetricUnit.Count, lagMinutes(document.watermark));
-    }
-    return {
-      status: 'up-to-date',
-      runId: null,
-      from: null,
-      to: null,
-      bucketsExported: 0,
-      bucketsNotStarted: 0,
-      rows: 0,
-      watermark: document.watermark === null ? null : iso(document.watermark),
-      backlogBuckets: 0,
-      eventsPublished: 0,
-      partitions: null,
-    };
+    recordLag(document.watermark);
+    return upToDate(document.watermark);
   }
 
+  const stopStartingBucketsAt = startedAt + context.remainingTimeMs() - config.deadlineMarginMs;
+  if (stopStartingBucketsAt <= startedAt) {
+    // Committing a run that exported nothing would still end the baseline, with no issues recorded.
+    logger.warn('Export skipped: too little time left before the timeout', {
+      remainingTimeMs: context.remainingTimeMs(),
+      deadlineMarginMs: config.deadlineMarginMs,
+    });
+    recordLag(document.watermark);
+    return {
+      ...upToDate(document.watermark),
+      status: 'stopped',
+      from: iso(range.from),
+      to: iso(range.to),
+      bucketsNotStarted: Math.round((range.to - range.from) / config.bucketMs),
+      backlogBuckets: backlogAfter(document.watermark),
+    };
+  }
   logger.info('Export starting', {
     from: iso(range.from),
     to: iso(range.to),
@@ -212,7 +239,7 @@ export async function runScheduledExport(
       to: range.to,
       bucketMs: config.bucketMs,
       scopes: config.scopes,
-      stopStartingBucketsAt: startedAt + context.remainingTimeMs() - config.deadlineMarginMs,
+      stopStartingBucketsAt,
     },
     {
       api: clients.api,
@@ -224,7 +251,7 @@ export async function runScheduledExport(
   const partitions = await registerPartitions(clients, manifest);
   const watermark = manifest.state?.watermark ? Date.parse(manifest.state.watermark) : null;
   recordRunMetrics(metrics, manifest);
-  if (watermark !== null) metrics.addMetric('WatermarkLagMinutes', MetricUnit.Count, lagMinutes(watermark));
+  recordLag(watermark);
 
   const result: ScheduledExportResult = {
     status: manifest.status,
@@ -235,8 +262,7 @@ export async function runScheduledExport(
     bucketsNotStarted: manifest.buckets.not_started,
     rows: manifest.rows,
     watermark: manifest.state?.watermark ?? null,
-    backlogBuckets:
-      watermark === null ? 0 : Math.max(0, Math.round((range.closedThrough - watermark) / config.bucketMs)),
+    backlogBuckets: backlogAfter(watermark),
     eventsPublished: manifest.state?.events_published ?? 0,
     partitions,
   };

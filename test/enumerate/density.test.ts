@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ServiceDensityModel } from '../../lib/enumerate/density';
+import type { LeafWindow } from '../../lib/enumerate/enumerate';
+import type { SearchFilter } from '../../lib/enumerate/query';
+
+const HOUR = 3_600_000;
+const scope = { query: '*', persona: 'ALL' as const };
+const serviceOfIssue = new Map<string, string>();
+
+function leaf(
+  from: number,
+  to: number,
+  filter: SearchFilter,
+  service: string,
+  issues: number,
+  offset = 0,
+): LeafWindow {
+  const results = Array.from({ length: issues }, (_, index) => {
+    const id = `${service}-${filter.track ?? 'any'}-${offset + index}`;
+    serviceOfIssue.set(id, service);
+    return { id, type: 'error_tracking_search_result', attributes: { total_count: 1 } };
+  });
+  return { from, to, filter, results };
+}
+
+describe('planning a bucket from the one before', () => {
+  it('starts with one search until a bucket needed more', () => {
+    const model = new ServiceDensityModel();
+    expect(model.initialWindows(scope, { start: 0, end: HOUR })).toEqual([{ from: 0, to: HOUR, filter: {} }]);
+    model.record(scope, { start: 0, end: HOUR }, [leaf(0, HOUR, {}, 'a', 40)], (id) =>
+      serviceOfIssue.get(id),
+    );
+    expect(model.initialWindows(scope, { start: HOUR, end: 2 * HOUR })).toEqual([
+      { from: HOUR, to: 2 * HOUR, filter: {} },
+    ]);
+  });
+
+  it('packs services, splits big ones by track, replays time windows for the densest, and folds the remainder into the smallest group', () => {
+    const model = new ServiceDensityModel();
+    const bucket = { start: 0, end: HOUR };
+    model.record(
+      scope,
+      bucket,
+      [
+        leaf(0, HOUR, { includeServices: ['small-1', 'small-2'] }, 'small-1', 30),
+        leaf(0, HOUR, { includeServices: ['mid'] }, 'mid', 70),
+        leaf(0, HOUR, { includeServices: ['small-2'] }, 'small-2', 20),
+        leaf(0, HOUR, { includeServices: ['big'], track: 'trace' }, 'big', 80),
+        leaf(0, HOUR, { includeServices: ['big'], track: 'logs' }, 'big', 40),
+        leaf(0, HOUR, { includeServices: ['big'], track: 'rum' }, 'big', 0),
+        leaf(0, HOUR / 2, { includeServices: ['huge'] }, 'huge', 90),
+        leaf(HOUR / 2, HOUR, { includeServices: ['huge'] }, 'huge', 90, 90),
+        leaf(0, HOUR, { excludeServices: ['small-1', 'small-2', 'mid', 'big', 'huge'] }, 'new', 0),
+      ],
+      (id) => serviceOfIssue.get(id),
+    );
+    const next = { start: HOUR, end: 2 * HOUR };
+    const plan = model.initialWindows(scope, next);
+    expect(plan).toEqual([
+      { from: HOUR, to: HOUR + HOUR / 2, filter: { includeServices: ['huge'] } },
+      { from: HOUR + HOUR / 2, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['mid'] } },
+      { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'mid'] } },
+    ]);
+  });
+});

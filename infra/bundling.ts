@@ -33,6 +33,8 @@ export function exportBundlingOptions(): BundlingOptions {
     target: 'node22',
     banner: ESM_REQUIRE_BANNER,
     minify: true,
+    // Error class names appear in logs; minified names like `He` would hide which error happened.
+    keepNames: true,
     sourceMap: true,
     // Stack traces only need file and line; leaving sources out keeps the map a fraction of its size.
     sourcesContent: false,

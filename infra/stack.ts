@@ -153,6 +153,9 @@ export class ErrorTrackingExportStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ErrorTrackingExportStackProps = {}) {
     super(scope, id, props);
+    if (props.persona !== undefined && props.tracks !== undefined && props.tracks.length > 0) {
+      throw new Error('Give either persona or tracks, not both: the exporter searches one or the other');
+    }
     const notificationKey = new NotificationKey(this, 'NotificationKey');
     this.warehouse = new WarehouseBucket(this, 'Warehouse', {
       prefix: props.warehousePrefix,
@@ -176,7 +179,6 @@ export class ErrorTrackingExportStack extends Stack {
       EVENTS_TARGET: this.events.eventsTarget,
       EVENT_SOURCE: this.events.eventSource,
       EXPORT_QUERY: props.query ?? '*',
-      EXPORT_PERSONA: props.persona ?? 'ALL',
       BUCKET_DURATION: props.bucketDuration ?? '1h',
       LOOKBACK_BUCKETS: String(props.lookbackBuckets ?? 2),
       INGESTION_LAG_MINUTES: String(props.ingestionLagMinutes ?? 10),
@@ -187,9 +189,10 @@ export class ErrorTrackingExportStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'export',
       CONCURRENCY: String(props.concurrency ?? 4),
     };
-    if (props.tracks !== undefined && props.tracks.length > 0) {
+    // The exporter searches either a persona or tracks, never both.
+    if (props.tracks !== undefined && props.tracks.length > 0)
       environment.EXPORT_TRACKS = props.tracks.join(',');
-    }
+    else environment.EXPORT_PERSONA = props.persona ?? 'ALL';
     const exporterResources = {
       bucket: this.warehouse.bucket,
       prefix: this.warehouse.prefix,

@@ -258,6 +258,7 @@ export async function runExport(
           runId,
           observedAt: startedAt,
           exportedThrough: first && summaries.has(first.start) ? exportedThrough : null,
+          stoppedEarly: detail.length < buckets.length,
         })
       : null;
   const notStarted = buckets.length - detail.length;

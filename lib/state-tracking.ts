@@ -30,6 +30,12 @@ export interface StateTrackingOptions {
   /** Most `GET issue` re-checks per run. @default 500 */
   readonly recheckBudget?: number;
   readonly onStage?: (stage: CommitStage) => void | Promise<void>;
+  /**
+   * Set when the caller knows this run's range stops short of the present, as a Lambda catching up a
+   * backlog does. A baseline then stays open, so issues first seen while catching up are recorded
+   * silently instead of being announced as new.
+   */
+  readonly rangeStopsShortOfPresent?: boolean;
 }
 
 export interface StateSummary {
@@ -116,6 +122,8 @@ export async function commitStateChanges(input: {
   readonly runId: string;
   readonly observedAt: number;
   readonly exportedThrough: number | null;
+  /** The run stopped before its last bucket (deadline); a baseline run then stays open. */
+  readonly stoppedEarly: boolean;
 }): Promise<StateSummary> {
   const { options, loaded, collector, runId, observedAt } = input;
   const { document, revision } = loaded;
@@ -154,7 +162,12 @@ export async function commitStateChanges(input: {
     input.exportedThrough === null
       ? document.watermark
       : Math.max(document.watermark ?? Number.NEGATIVE_INFINITY, input.exportedThrough);
-  const committed: StateDocument = { ...next, watermark };
+  const baselineStaysOpen = baseline && (input.stoppedEarly || options.rangeStopsShortOfPresent === true);
+  const committed: StateDocument = {
+    ...next,
+    watermark,
+    baseline_done: next.baseline_done && !baselineStaysOpen,
+  };
 
   let changesFile: WrittenFile | null = null;
   if (changes.length > 0) {

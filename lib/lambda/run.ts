@@ -212,7 +212,7 @@ export async function runScheduledExport(
 
   const stopStartingBucketsAt = startedAt + context.remainingTimeMs() - config.deadlineMarginMs;
   if (stopStartingBucketsAt <= startedAt) {
-    // Committing a run that exported nothing would still end the baseline, with no issues recorded.
+    // Not even one bucket fits before the timeout: there is nothing to export or commit.
     logger.warn('Export skipped: too little time left before the timeout', {
       remainingTimeMs: context.remainingTimeMs(),
       deadlineMarginMs: config.deadlineMarginMs,
@@ -245,13 +245,14 @@ export async function runScheduledExport(
       api: clients.api,
       sink: createS3Sink({ client: clients.s3, ...config.warehouse }),
       now: context.now,
-      stateTracking,
+      stateTracking: { ...stateTracking, rangeStopsShortOfPresent: range.to < range.closedThrough },
     },
   );
-  const partitions = await registerPartitions(clients, manifest);
   const watermark = manifest.state?.watermark ? Date.parse(manifest.state.watermark) : null;
+  // Recorded before registering partitions, so that a Glue failure still publishes this run's metrics.
   recordRunMetrics(metrics, manifest);
   recordLag(watermark);
+  const partitions = await registerPartitions(clients, manifest);
 
   const result: ScheduledExportResult = {
     status: manifest.status,
@@ -293,8 +294,8 @@ export async function runBackfillDay(
     },
     { api: clients.api, sink: createS3Sink({ client: clients.s3, ...config.warehouse }), now: context.now },
   );
-  const partitions = await registerPartitions(clients, manifest);
   recordRunMetrics(clients.metrics, manifest);
+  const partitions = await registerPartitions(clients, manifest);
   const result: BackfillDayResult = {
     status: manifest.status,
     runId: manifest.run_id,

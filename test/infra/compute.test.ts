@@ -22,7 +22,6 @@ beforeAll(() => {
     exportTimeout: Duration.minutes(10),
     exportMemorySize: 2048,
     tracks: ['trace', 'rum'],
-    persona: 'BACKEND',
     query: 'service:orders-*',
     datadogSite: 'datadoghq.eu',
     warehousePrefix: '',
@@ -117,12 +116,23 @@ describe('export function', () => {
     });
   });
 
-  it('passes query, persona, tracks, site and an empty prefix through', () => {
+  it('passes a persona through when no tracks are given, and refuses both', () => {
+    const variables = (
+      exportFunctionProperties(defaults).Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(variables.EXPORT_PERSONA).toBe('ALL');
+    expect(variables.EXPORT_TRACKS).toBeUndefined();
+    expect(() => synthesizeStack({ persona: 'BACKEND', tracks: ['rum'] })).toThrow(
+      'either persona or tracks',
+    );
+  });
+
+  it('passes query, tracks, site and an empty prefix through', () => {
     const variables = (exportFunctionProperties(custom).Environment as { Variables: Record<string, unknown> })
       .Variables;
     const bucket = logicalId(custom.stack.warehouse.bucket);
     expect(variables.EXPORT_QUERY).toBe('service:orders-*');
-    expect(variables.EXPORT_PERSONA).toBe('BACKEND');
+    expect(variables.EXPORT_PERSONA).toBeUndefined();
     expect(variables.EXPORT_TRACKS).toBe('trace,rum');
     expect(variables.DD_SITE).toBe('datadoghq.eu');
     expect(variables.CONCURRENCY).toBe('2');

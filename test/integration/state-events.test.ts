@@ -150,6 +150,23 @@ describe('issue state history and change events', () => {
     expect(announced.every((event) => event.detail.previous_state === null)).toBe(true);
   });
 
+  it('keeps the baseline open until a run finishes its range, so catching up announces nothing', async () => {
+    let clock = Date.now();
+    const stopping = await harness.export(
+      { stopStartingBucketsAt: clock + 3 },
+      {},
+      { now: () => (clock += 1), stateTracking: tracking() },
+    );
+    expect(stopping.status).toBe('stopped');
+    expect(stopping.buckets.exported).toBe(1);
+    expect(stopping.state?.baseline).toBe(true);
+    const catchingUp = await harness.export({}, {}, { stateTracking: tracking() });
+    expect(catchingUp.state?.baseline).toBe(true);
+    expect(await deliveredEvents()).toEqual([]);
+    const after = await exportLastHour(tracking());
+    expect(after.state?.baseline).toBe(false);
+  });
+
   it('emits a regression and an assignee change', async () => {
     const resolved = pickIssues(
       1,

@@ -1,0 +1,255 @@
+/**
+ * Section 1 (enumeration efficiency) and section 3 (exporter memory). Each org shape runs with the
+ * simulator in one child process and the export in another, over real HTTP; the parent regenerates the
+ * same org from its seed to compute the ground truth and checks the warehouse against it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type GroundTruthEntry,
+  generateOrg,
+  groundTruth,
+  type OrgOptions,
+  resolveOrgOptions,
+} from '../lib/simulator';
+import { compareWithGroundTruth } from '../lib/simulator/verify';
+import { openWarehouse } from '../lib/warehouse/duckdb';
+import { forkBenchScript, nextMessage, runBenchChild } from './child';
+import type { ExportChildInput, ExportChildResult } from './export-child';
+import type { SimulatorChildReady, SimulatorChildResult } from './simulator-child';
+import { ratio, round, toMebibytes } from './stats';
+
+export const HOUR = 3_600_000;
+const SEARCH_RESULT_CAP = 100;
+
+export interface OrgShape {
+  readonly name: string;
+  readonly org: OrgOptions;
+  /** Upper bound for the export child; past it the shape is reported as not finishing. */
+  readonly timeoutMs: number;
+  /** Run instead when the shape does not finish in time. */
+  readonly reduced?: OrgShape;
+}
+
+export interface SearchBounds {
+  readonly issueBuckets: number;
+  /** ceil(issue-buckets / 100): every search returns at most 100 issue-buckets. */
+  readonly lowerBound: number;
+  /** Σ over non-empty buckets of max(1, ceil(issues in bucket / 100)): per-bucket windows need this many. */
+  readonly perBucketBound: number;
+  readonly nonEmptyBuckets: number;
+}
+
+export interface EnumerationResult {
+  readonly shape: string;
+  readonly org: {
+    readonly distribution: string;
+    readonly issues: number;
+    readonly services: number;
+    readonly hours: number;
+    readonly seed: number;
+  };
+  readonly bounds: SearchBounds;
+  readonly searches: number;
+  readonly requests: number;
+  readonly ratioToLowerBound: number | null;
+  readonly ratioToPerBucketBound: number | null;
+  /** Where searches above the per-bucket bound went: saturated (re-searched) windows and extra leaves. */
+  readonly excess: {
+    readonly overPerBucketBound: number;
+    readonly saturatedSearches: number;
+    readonly leavesOverBound: number;
+    readonly meanLeafResults: number;
+    readonly emptyLeaves: number;
+    readonly splits: Record<string, number>;
+  };
+  readonly exact: boolean;
+  readonly verification: {
+    readonly expected: number;
+    readonly matched: number;
+    readonly missing: number;
+    readonly wrongTotals: number;
+    readonly unexpected: number;
+    readonly duplicateRows: number;
+  };
+  readonly status: string;
+  readonly rows: number;
+  readonly exportWallSeconds: number;
+  readonly exporterPeakRssMiB: number;
+  readonly simulatorPeakRssMiB: number;
+  readonly rssByRows: ReadonlyArray<{ readonly rows: number; readonly peakRssMiB: number }>;
+  /** Set when the requested shape did not finish and this smaller one ran instead. */
+  readonly reducedFrom?: { readonly shape: string; readonly reason: string };
+}
+
+export function searchBounds(truth: readonly GroundTruthEntry[]): SearchBounds {
+  const perBucket = new Map<number, number>();
+  for (const entry of truth) perBucket.set(entry.bucketStart, (perBucket.get(entry.bucketStart) ?? 0) + 1);
+  let perBucketBound = 0;
+  for (const issues of perBucket.values())
+    perBucketBound += Math.max(1, Math.ceil(issues / SEARCH_RESULT_CAP));
+  return {
+    issueBuckets: truth.length,
+    lowerBound: Math.ceil(truth.length / SEARCH_RESULT_CAP),
+    perBucketBound,
+    nonEmptyBuckets: perBucket.size,
+  };
+}
+
+async function exportAgainstSimulatorChild(
+  orgOptions: OrgOptions,
+  outDir: string,
+  timeoutMs: number,
+): Promise<{ exported: ExportChildResult; simulator: SimulatorChildResult }> {
+  const resolved = resolveOrgOptions(orgOptions);
+  const simulatorChild = forkBenchScript('./simulator-child.ts');
+  try {
+    const ready = nextMessage<SimulatorChildReady>(simulatorChild, 'ready');
+    simulatorChild.send({ type: 'input', value: { org: orgOptions } });
+    const { url } = await ready;
+    const input: ExportChildInput = {
+      simulatorUrl: url,
+      from: resolved.from,
+      to: resolved.to,
+      bucketMs: HOUR,
+      outDir,
+    };
+    const exported = await runBenchChild<ExportChildResult>('./export-child.ts', input, { timeoutMs });
+    const stopped = nextMessage<SimulatorChildResult>(simulatorChild, 'result');
+    simulatorChild.send({ type: 'stop' });
+    return { exported, simulator: await stopped };
+  } finally {
+    if (simulatorChild.exitCode === null && simulatorChild.signalCode === null) simulatorChild.kill();
+  }
+}
+
+async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
+  const outDir = await mkdtemp(join(tmpdir(), 'ete-bench-warehouse-'));
+  try {
+    const { exported, simulator } = await exportAgainstSimulatorChild(shape.org, outDir, shape.timeoutMs);
+    const org = generateOrg(shape.org);
+    const range = { from: org.from, to: org.to };
+    const truth = groundTruth(org, { ...range, bucketMs: HOUR });
+    const bounds = searchBounds(truth);
+    const warehouse = await openWarehouse(outDir);
+    const comparison = await (async () => {
+      try {
+        return await compareWithGroundTruth(warehouse, truth, range);
+      } finally {
+        warehouse.close();
+      }
+    })();
+    const verification = {
+      expected: comparison.expected,
+      matched: comparison.matched,
+      missing: comparison.missing.length,
+      wrongTotals: comparison.wrongTotals.length,
+      unexpected: comparison.unexpected.length,
+      duplicateRows: comparison.duplicateRows,
+    };
+    const { searchResponses } = exported;
+    return {
+      shape: shape.name,
+      org: {
+        distribution: org.options.distribution,
+        issues: org.issues.length,
+        services: org.options.services,
+        hours: round((org.to - org.from) / HOUR, 1),
+        seed: org.seed,
+      },
+      bounds,
+      searches: exported.searches,
+      requests: exported.requests,
+      ratioToLowerBound: ratio(exported.searches, bounds.lowerBound),
+      ratioToPerBucketBound: ratio(exported.searches, bounds.perBucketBound),
+      excess: {
+        overPerBucketBound: exported.searches - bounds.perBucketBound,
+        saturatedSearches: searchResponses.saturated,
+        leavesOverBound: searchResponses.leaves - bounds.perBucketBound,
+        meanLeafResults:
+          searchResponses.leaves === 0 ? 0 : round(searchResponses.leafResults / searchResponses.leaves, 1),
+        emptyLeaves: searchResponses.emptyLeaves,
+        splits: exported.splits,
+      },
+      exact:
+        exported.status === 'complete' &&
+        verification.matched === verification.expected &&
+        verification.missing +
+          verification.wrongTotals +
+          verification.unexpected +
+          verification.duplicateRows ===
+          0,
+      verification,
+      status: exported.status,
+      rows: exported.rows,
+      exportWallSeconds: round(exported.wallMs / 1000, 1),
+      exporterPeakRssMiB: toMebibytes(exported.peakRssBytes),
+      simulatorPeakRssMiB: toMebibytes(simulator.peakRssBytes),
+      rssByRows: exported.rssByRows.map((sample) => ({
+        rows: sample.rows,
+        peakRssMiB: toMebibytes(sample.peakRssBytes),
+      })),
+    };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+export async function measureEnumeration(
+  shapes: readonly OrgShape[],
+  log: (line: string) => void,
+): Promise<EnumerationResult[]> {
+  const results: EnumerationResult[] = [];
+  for (const shape of shapes) {
+    log(`enumeration: ${shape.name}`);
+    try {
+      results.push(await measureShape(shape));
+    } catch (error) {
+      if (!shape.reduced) throw error;
+      const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      log(`enumeration: ${shape.name} did not finish (${reason}); running ${shape.reduced.name}`);
+      results.push({
+        ...(await measureShape(shape.reduced)),
+        reducedFrom: { shape: shape.name, reason },
+      });
+    }
+    const last = results.at(-1)!;
+    log(
+      `  ${last.shape}: ${last.searches} searches, bounds ${last.bounds.lowerBound}/${last.bounds.perBucketBound}, ` +
+        `exact ${last.exact}, ${last.rows} rows in ${last.exportWallSeconds} s`,
+    );
+  }
+  return results;
+}
+
+export interface ExporterMemory {
+  readonly shape: string;
+  readonly rows: number;
+  readonly exporterPeakRssMiB: number;
+  readonly simulatorPeakRssMiB: number;
+  /** Growth of the exporter's peak RSS per 100k rows over the second half of the run. */
+  readonly slopeMiBPer100kRows: number;
+  /** Peak RSS at one million rows if the second-half growth continued (a linear extrapolation). */
+  readonly extrapolatedPeakRssMiBAt1M: number;
+}
+
+/** Section 3 reads the largest export's own peak RSS and how it grew along the run. */
+export function exporterMemory(run: EnumerationResult): ExporterMemory {
+  const samples = run.rssByRows;
+  const half = samples.find((sample) => sample.rows >= run.rows / 2) ?? samples[0];
+  const growthRows = run.rows - (half?.rows ?? 0);
+  const slopePerRow =
+    half && growthRows > 0 ? Math.max(0, (run.exporterPeakRssMiB - half.peakRssMiB) / growthRows) : 0;
+  return {
+    shape: run.shape,
+    rows: run.rows,
+    exporterPeakRssMiB: run.exporterPeakRssMiB,
+    simulatorPeakRssMiB: run.simulatorPeakRssMiB,
+    slopeMiBPer100kRows: round(slopePerRow * 100_000, 1),
+    extrapolatedPeakRssMiBAt1M: round(
+      run.exporterPeakRssMiB + slopePerRow * Math.max(0, 1_000_000 - run.rows),
+      0,
+    ),
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * Section 4: bundles `functions/export.ts` with the esbuild settings `infra/bundling.ts` hands to CDK
+ * (translated the way CDK's NodejsFunction passes them to esbuild: ESM `index.mjs`, platform node, the
+ * banner, minify, source map, no externals since the AWS SDK is bundled), copies the parquet-wasm binary next
+ * to it as the `afterBundling` hook does, then imports the bundle in fresh `node` processes.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { exportBundlingOptions, PARQUET_WASM_FILE, PROJECT_ROOT } from '../infra/bundling';
+import { BenchChildError } from './child';
+import { median, round, toMebibytes } from './stats';
+
+export interface LambdaPackageResult {
+  readonly entry: string;
+  readonly bundleBytes: number;
+  readonly bundleMiB: number;
+  readonly sourceMapBytes: number;
+  readonly wasmBytes: number;
+  readonly wasmMiB: number;
+  readonly buildSeconds: number;
+  /** Time for `await import(bundle)` in a fresh process: the module's part of a Lambda cold start. */
+  readonly initMs: { readonly runs: number[]; readonly median: number };
+  /** CPU time (user + system) of the same imports. */
+  readonly initCpuMs: { readonly runs: number[]; readonly median: number };
+  /** Spawn to exit of the same processes, including Node's own start-up. */
+  readonly processMs: { readonly runs: number[]; readonly median: number };
+  /** The same import without `NODE_OPTIONS=--enable-source-maps`, to show what the source map costs. */
+  readonly initMsWithoutSourceMaps: { readonly runs: number[]; readonly median: number };
+  readonly exports: string[];
+  /** Where the bundle's bytes come from, by npm package (`project` for this repository's code). */
+  readonly largestPackages: ReadonlyArray<{ readonly name: string; readonly kib: number }>;
+  /** Bundling options this translation does not carry over (reported so a new one is not silently lost). */
+  readonly untranslatedOptions: string[];
+}
+
+const TRANSLATED_OPTIONS = new Set([
+  'format',
+  'target',
+  'banner',
+  'minify',
+  'sourceMap',
+  'sourcesContent',
+  'bundleAwsSDK',
+  'forceDockerBundling',
+  'commandHooks',
+  'externalModules',
+  'mainFields',
+  'keepNames',
+  'define',
+]);
+
+/**
+ * What the stack sets on the function (placeholder ARNs and buckets): the handler module parses its
+ * configuration at import time, as Lambda's init phase does, and would fail the cold start without it.
+ */
+export const LAMBDA_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'error-tracking-export',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+  NODE_OPTIONS: '--enable-source-maps',
+  DD_SITE: 'datadoghq.com',
+  DD_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-keys-AbCdEf',
+  WAREHOUSE_URL: 's3://bench-warehouse/warehouse',
+  STATE_URL: 's3://bench-warehouse/state',
+  EXPORT_PERSONA: 'ALL',
+  EVENTS_TARGET: 'eventbridge:arn:aws:events:us-east-1:123456789012:event-bus/error-tracking',
+  GLUE_DATABASE: 'error_tracking',
+  POWERTOOLS_SERVICE_NAME: 'export',
+  // The AWS SDK warns at load time on Node 20, which this machine runs and Lambda's Node 22 does not.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+/** CPU time next to wall time: on a shared machine, wall time includes waiting for a core. */
+const IMPORT_PROBE = [
+  'const cpuBefore = process.cpuUsage();',
+  'const started = performance.now();',
+  'const bundle = await import(process.argv[1]);',
+  'const initMs = performance.now() - started;',
+  'const cpu = process.cpuUsage(cpuBefore);',
+  'const initCpuMs = (cpu.user + cpu.system) / 1000;',
+  'console.log(JSON.stringify({ initMs, initCpuMs, exports: Object.keys(bundle) }));',
+].join(' ');
+
+function packageOf(inputPath: string): string {
+  const match = inputPath.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+  return match?.[1] ?? 'project';
+}
+
+function largestPackages(
+  inputs: Record<string, { bytesInOutput: number }>,
+  count: number,
+): Array<{ name: string; kib: number }> {
+  const bytes = new Map<string, number>();
+  for (const [inputPath, input] of Object.entries(inputs)) {
+    const name = packageOf(inputPath);
+    bytes.set(name, (bytes.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes.entries()]
+    .sort((left, right) => right[1] - left[1])
+    .slice(0, count)
+    .map(([name, size]) => ({ name, kib: round(size / 1024, 0) }));
+}
+
+const summarize = (runs: readonly number[]) => ({
+  runs: runs.map((value) => round(value, 1)),
+  median: round(median(runs), 1),
+});
+
+/** Imports the bundle in `runs` fresh processes with only `environment` set (as in Lambda, no tsx). */
+function importTimes(
+  entry: string,
+  outfile: string,
+  environment: Readonly<Record<string, string>>,
+  runs: number,
+): { initMs: number[]; initCpuMs: number[]; processMs: number[]; exports: string[] } {
+  const initMs: number[] = [];
+  const initCpuMs: number[] = [];
+  const processMs: number[] = [];
+  let exports: string[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    const child = spawnSync(
+      process.execPath,
+      ['--input-type=module', '--eval', IMPORT_PROBE, pathToFileURL(outfile).href],
+      { cwd: dirname(outfile), encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...environment } },
+    );
+    processMs.push(performance.now() - started);
+    if (child.status !== 0) {
+      const reason = child.stderr.match(/^\w*Error: .*$/m)?.[0] ?? child.stderr.trim().split('\n')[0];
+      throw new BenchChildError(`importing the ${entry} bundle failed: ${reason}`);
+    }
+    const probe = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as {
+      initMs: number;
+      initCpuMs: number;
+      exports: string[];
+    };
+    initMs.push(probe.initMs);
+    initCpuMs.push(probe.initCpuMs);
+    exports = probe.exports;
+  }
+  return { initMs, initCpuMs, processMs, exports };
+}
+
+export async function measureLambdaPackage(entry: string, initRuns: number): Promise<LambdaPackageResult> {
+  const options = exportBundlingOptions();
+  const outDir = await mkdtemp(join(tmpdir(), 'ete-bench-lambda-'));
+  try {
+    const outfile = join(outDir, 'index.mjs');
+    const buildStarted = performance.now();
+    const built = await build({
+      entryPoints: [join(PROJECT_ROOT, entry)],
+      bundle: true,
+      platform: 'node',
+      format: options.format === 'esm' ? 'esm' : 'cjs',
+      target: options.target ?? 'node22',
+      outfile,
+      minify: options.minify ?? false,
+      sourcemap: options.sourceMap ?? false,
+      sourcesContent: options.sourcesContent ?? true,
+      banner: options.banner ? { js: options.banner } : undefined,
+      external: options.externalModules ?? [],
+      mainFields: options.mainFields,
+      keepNames: options.keepNames,
+      define: options.define,
+      logLevel: 'error',
+      metafile: true,
+    });
+    const output = Object.values(built.metafile?.outputs ?? {}).find((candidate) => candidate.entryPoint);
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    await copyFile(join(PROJECT_ROOT, PARQUET_WASM_FILE), join(outDir, 'parquet_wasm_bg.wasm'));
+
+    const deployed = importTimes(entry, outfile, LAMBDA_ENVIRONMENT, initRuns);
+    const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = LAMBDA_ENVIRONMENT;
+    const noSourceMaps = importTimes(entry, outfile, withoutSourceMaps, Math.max(1, Math.ceil(initRuns / 2)));
+    const bundleBytes = (await stat(outfile)).size;
+    const wasmBytes = (await stat(join(outDir, 'parquet_wasm_bg.wasm'))).size;
+    const sourceMapBytes = await stat(`${outfile}.map`).then(
+      (stats) => stats.size,
+      () => 0,
+    );
+    return {
+      entry,
+      bundleBytes,
+      bundleMiB: toMebibytes(bundleBytes, 2),
+      sourceMapBytes,
+      wasmBytes,
+      wasmMiB: toMebibytes(wasmBytes, 2),
+      buildSeconds: round(buildSeconds, 1),
+      initMs: summarize(deployed.initMs),
+      initCpuMs: summarize(deployed.initCpuMs),
+      processMs: summarize(deployed.processMs),
+      initMsWithoutSourceMaps: summarize(noSourceMaps.initMs),
+      exports: deployed.exports,
+      largestPackages: largestPackages(output?.inputs ?? {}, 8),
+      untranslatedOptions: Object.keys(options).filter((key) => !TRANSLATED_OPTIONS.has(key)),
+    };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}

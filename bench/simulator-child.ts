@@ -1,0 +1,41 @@
+/**
+ * The simulated Datadog in its own process, so the exporter's peak RSS (measured in another child) does
+ * not include the org and its occurrences, and both sides get a core each. Protocol: `input` (org options)
+ * → `ready` (url) … `stop` → `result` (this process's peak RSS and request counts).
+ */
+import { generateOrg, type OrgOptions, startSimulator } from '../lib/simulator';
+import { peakRssBytes } from './child';
+
+export interface SimulatorChildReady {
+  readonly url: string;
+  readonly issues: number;
+  readonly generateMs: number;
+}
+
+export interface SimulatorChildResult {
+  readonly peakRssBytes: number;
+  readonly requests: number;
+  readonly searches: number;
+  readonly byStatus: Record<string, number>;
+}
+
+process.once('message', async (message: { type: string; value: { org: OrgOptions } }) => {
+  try {
+    const started = performance.now();
+    const org = generateOrg(message.value.org);
+    const generateMs = performance.now() - started;
+    const simulator = await startSimulator({ org });
+    process.on('message', async (next: { type: string }) => {
+      if (next.type !== 'stop') return;
+      const { requests, searches, byStatus } = simulator.stats;
+      const result: SimulatorChildResult = { peakRssBytes: peakRssBytes(), requests, searches, byStatus };
+      await simulator.close();
+      process.send?.({ type: 'result', value: result }, () => process.exit(0));
+    });
+    const ready: SimulatorChildReady = { url: simulator.url, issues: org.issues.length, generateMs };
+    process.send?.({ type: 'ready', value: ready });
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.send?.({ type: 'error', message: text }, () => process.exit(1));
+  }
+});

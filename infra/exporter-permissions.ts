@@ -18,8 +18,9 @@ export function exporterPolicyStatements(resources: ExporterResources): PolicySt
   return [
     new PolicyStatement({
       sid: 'WarehouseObjects',
-      // PutObject also covers the multipart upload calls, except aborting one.
-      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      // PutObject also covers the multipart upload calls, except aborting one. DeleteObject removes a
+      // re-exported bucket's stale files (under versioning it only adds a delete marker).
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
       resources: [resources.bucket.arnForObjects(`${resources.prefix}*`)],
     }),
     new PolicyStatement({

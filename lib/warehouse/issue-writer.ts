@@ -1,5 +1,5 @@
 /** Writes one time bucket of issue rows: one Parquet file per `service=` partition. */
-import { escapePartitionValue, issueObjectKey, utcDate } from './layout';
+import { escapePartitionValue, formatDuration, issueObjectKey, utcCompactTimestamp, utcDate } from './layout';
 import { encodeParquetStreaming } from './parquet';
 import { ISSUE_COLUMNS, type IssueRow } from './schema';
 import type { ObjectSink } from './sink';
@@ -78,5 +78,31 @@ export async function writeIssueBucket(
       bytes: body.byteLength,
     });
   }
+  await removeStaleFiles(sink, bucket, written);
   return written;
+}
+
+/** Where the keys a bucket's last export wrote are listed, so the next export of it can find them. */
+export function bucketIndexKey(bucket: IssueBucket): string {
+  return `_index/issues/${bucket.scopeId}/${utcCompactTimestamp(bucket.bucketStart)}_${formatDuration(bucket.bucketMs)}.json`;
+}
+
+/**
+ * A re-export of a bucket overwrites its files by key, but a service that no longer has rows in it (an
+ * issue moved to another service, or was deleted) would leave its old file behind, and its rows would be
+ * counted twice. Each bucket therefore keeps an index of the keys it wrote; files in the previous index
+ * that this export did not write are deleted, and only then is the new index written, so a crash in
+ * between leaves the old index to finish the clean-up next time.
+ */
+async function removeStaleFiles(sink: ObjectSink, bucket: IssueBucket, written: readonly WrittenFile[]) {
+  const indexKey = bucketIndexKey(bucket);
+  const previous = await sink.get(indexKey);
+  const current = new Set(written.map((file) => file.key));
+  if (previous) {
+    const { keys } = JSON.parse(new TextDecoder().decode(previous)) as { keys: string[] };
+    for (const key of keys) if (!current.has(key)) await sink.delete(key);
+  }
+  if (!previous && written.length === 0) return;
+  const body = new TextEncoder().encode(`${JSON.stringify({ keys: [...current].sort() })}\n`);
+  await sink.put(indexKey, body, 'application/json');
 }

@@ -84,6 +84,10 @@ export function createLocalSink(rootDir: string): ObjectSink {
       }
     },
 
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
+
     async list(prefix) {
       // Only the folder the prefix names is walked; the partial last part is matched by string prefix.
       const folderPart = prefix.slice(0, prefix.lastIndexOf('/') + 1);

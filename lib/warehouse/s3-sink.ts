@@ -3,6 +3,7 @@
  * which S3 only makes visible once complete, so readers never see a partial file either way.
  */
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -74,6 +75,10 @@ export function createS3Sink(options: S3SinkOptions): ObjectSink {
         if (isNotFound(error)) return null;
         throw error;
       }
+    },
+
+    async delete(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${keyPrefix}${key}` }));
     },
 
     async list(listPrefix) {

@@ -10,4 +10,6 @@ export interface ObjectSink {
   get(key: string): Promise<Uint8Array | null>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Removes the object at the key; a missing object is not an error. */
+  delete(key: string): Promise<void>;
 }

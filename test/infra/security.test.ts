@@ -52,7 +52,12 @@ describe('exporter IAM permissions', () => {
             expect(actions).toEqual(['s3:ListBucket']);
             expect(resourcesOf(statement)).toEqual([`<${bucket}.Arn>`]);
           } else {
-            expect(actions.sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
+            expect(actions.sort()).toEqual([
+              's3:AbortMultipartUpload',
+              's3:DeleteObject',
+              's3:GetObject',
+              's3:PutObject',
+            ]);
             expect(resourcesOf(statement)).toEqual([`<${bucket}.Arn>/${prefix}*`]);
           }
         }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BucketMismatchError, writeIssueBucket } from '../../lib/warehouse/issue-writer';
+import { BucketMismatchError, bucketIndexKey, writeIssueBucket } from '../../lib/warehouse/issue-writer';
 import { unescapePartitionValue } from '../../lib/warehouse/layout';
 import { createLocalSink } from '../../lib/warehouse/local-sink';
 import {
@@ -79,7 +79,7 @@ describe('writeIssueBucket', () => {
       const partitionValue = unescapePartitionValue(folder!);
       expect(partitionValue).toBe(row.service === '' ? null : row.service);
     }
-    expect(await sink.list('')).toEqual(files.map((file) => file.key));
+    expect(await sink.list('issues/')).toEqual(files.map((file) => file.key));
   });
 
   it('replaces the same bucket on a re-run instead of adding duplicates', async () => {
@@ -127,6 +127,33 @@ describe('writeIssueBucket', () => {
       'issues/service=web/dt=2026-01-15/20260115T140000Z_1h_scope1.parquet',
     ]);
     expect((await readIssues('issue_id')).map((row) => row.issue_id)).toEqual(['i1', 'i2', 'i3', 'i4']);
+  });
+
+  it('deletes the file of a service that no longer has rows when the bucket is exported again', async () => {
+    const sink = createLocalSink(directory.path);
+    await writeIssueBucket(
+      sink,
+      [issueRow({ issue_id: 'i1', service: 'web' }), issueRow({ issue_id: 'i2', service: 'api' })],
+      bucket,
+    );
+    // i2 moved from api to web between the two exports.
+    await writeIssueBucket(
+      sink,
+      [issueRow({ issue_id: 'i1', service: 'web' }), issueRow({ issue_id: 'i2', service: 'web' })],
+      bucket,
+    );
+    expect(await sink.list('issues/')).toEqual([
+      'issues/service=web/dt=2026-01-15/20260115T130000Z_1h_scope1.parquet',
+    ]);
+    expect((await readIssues('issue_id, service')).map((row) => [row.issue_id, row.service])).toEqual([
+      ['i1', 'web'],
+      ['i2', 'web'],
+    ]);
+    await writeIssueBucket(sink, [], bucket);
+    expect(await sink.list('issues/')).toEqual([]);
+    expect(JSON.parse(new TextDecoder().decode((await sink.get(bucketIndexKey(bucket)))!))).toEqual({
+      keys: [],
+    });
   });
 
   it('writes nothing for an empty bucket and refuses rows from another bucket', async () => {

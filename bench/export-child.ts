@@ -3,6 +3,8 @@
  * requests in flight, one-hour buckets, scope `*` for every persona, a local warehouse folder), reporting
  * its own peak RSS. Search responses are counted by size to explain where searches above the bound go.
  */
+
+import { wasmMemory } from 'parquet-wasm/node';
 import type { ErrorTrackingApi } from '../lib/datadog/api';
 import { createDatadogClient } from '../lib/datadog/client';
 import { isSaturated } from '../lib/enumerate/split';
@@ -41,6 +43,14 @@ export interface ExportChildResult {
   readonly hydration: Record<string, number>;
   readonly wallMs: number;
   readonly peakRssBytes: number;
+  /** Where the memory is at the end of the run (WebAssembly memory never shrinks, so it is at its peak). */
+  readonly memoryAtEnd: {
+    readonly rssBytes: number;
+    readonly heapUsedBytes: number;
+    readonly heapTotalBytes: number;
+    readonly externalBytes: number;
+    readonly parquetWasmBytes: number;
+  };
   /** Peak RSS so far after each finished bucket, to see how memory grows with rows. */
   readonly rssByRows: ReadonlyArray<{ readonly rows: number; readonly peakRssBytes: number }>;
 }
@@ -95,6 +105,7 @@ export async function runExportChild(input: ExportChildInput): Promise<ExportChi
     },
   );
   const wallMs = performance.now() - started;
+  const memory = process.memoryUsage();
   return {
     status: manifest.status,
     searches: manifest.searches,
@@ -111,6 +122,13 @@ export async function runExportChild(input: ExportChildInput): Promise<ExportChi
     hydration: { ...manifest.hydration } as Record<string, number>,
     wallMs,
     peakRssBytes: peakRssBytes(),
+    memoryAtEnd: {
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
+      parquetWasmBytes: wasmMemory().buffer.byteLength,
+    },
     rssByRows,
   };
 }

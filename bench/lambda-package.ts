@@ -5,22 +5,23 @@
  * to it as the `afterBundling` hook does, then imports the bundle in fresh `node` processes.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { exportBundlingOptions, PARQUET_WASM_FILE, PROJECT_ROOT } from '../infra/bundling';
 import { BenchChildError } from './child';
-import { median, round, toMebibytes } from './stats';
+import { median, round, toMegabytes } from './stats';
 
 export interface LambdaPackageResult {
   readonly entry: string;
   readonly bundleBytes: number;
-  readonly bundleMiB: number;
+  readonly bundleMB: number;
   readonly sourceMapBytes: number;
   readonly wasmBytes: number;
-  readonly wasmMiB: number;
+  readonly wasmMB: number;
   readonly buildSeconds: number;
   /** Time for `await import(bundle)` in a fresh process: the module's part of a Lambda cold start. */
   readonly initMs: { readonly runs: number[]; readonly median: number };
@@ -28,9 +29,13 @@ export interface LambdaPackageResult {
   readonly initCpuMs: { readonly runs: number[]; readonly median: number };
   /** Spawn to exit of the same processes, including Node's own start-up. */
   readonly processMs: { readonly runs: number[]; readonly median: number };
+  /** Compiling the parquet-wasm module alone (parquet-wasm/node does it synchronously at import). */
+  readonly wasmCompileMs: { readonly runs: number[]; readonly median: number };
   /** The same import without `NODE_OPTIONS=--enable-source-maps`, to show what the source map costs. */
   readonly initMsWithoutSourceMaps: { readonly runs: number[]; readonly median: number };
   readonly exports: string[];
+  /** One profiled import: CPU time by npm package, mapped through the bundle's source map. */
+  readonly initProfileMs: ReadonlyArray<{ readonly name: string; readonly ms: number }>;
   /** Where the bundle's bytes come from, by npm package (`project` for this repository's code). */
   readonly largestPackages: ReadonlyArray<{ readonly name: string; readonly kib: number }>;
   /** Bundling options this translation does not carry over (reported so a new one is not silently lost). */
@@ -145,6 +150,82 @@ function importTimes(
   return { initMs, initCpuMs, processMs, exports };
 }
 
+interface CpuProfile {
+  nodes: Array<{
+    id: number;
+    callFrame: { url: string; functionName: string; lineNumber: number; columnNumber: number };
+  }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Imports the bundle once under `--cpu-prof` and attributes the sampled CPU time to packages. */
+async function profileImport(outfile: string, count: number): Promise<Array<{ name: string; ms: number }>> {
+  const profileDir = join(dirname(outfile), 'profile');
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+      '--input-type=module',
+      '--eval',
+      IMPORT_PROBE,
+      pathToFileURL(outfile).href,
+    ],
+    { cwd: dirname(outfile), encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...LAMBDA_ENVIRONMENT } },
+  );
+  if (child.status !== 0) return [];
+  const [file] = await readdir(profileDir);
+  if (!file) return [];
+  const profile = JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile;
+  const sourceMap = new SourceMap(JSON.parse(await readFile(`${outfile}.map`, 'utf8')));
+  const bundleUrl = pathToFileURL(outfile).href;
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((nodeId, index) => {
+    const frame = nodes.get(nodeId);
+    let name = '(node internals)';
+    if (frame?.url === bundleUrl) {
+      const entry = sourceMap.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string };
+      // Unmapped bundle code is esbuild's module wrappers; V8 charges them the lazy compile of each module.
+      name = entry.originalSource
+        ? packageOf(entry.originalSource)
+        : '(esbuild module wrappers, lazy compile)';
+    } else if (frame?.functionName === 'compileSourceTextModule') {
+      name = '(parse and compile bundle)';
+    } else if (frame?.url === '' && (frame.functionName === 'Module' || frame.functionName === 'Instance')) {
+      name = '(compile parquet-wasm)';
+    } else if (frame?.url.includes('source_map')) {
+      name = '(source maps)';
+    } else if (frame?.functionName.startsWith('(')) {
+      name = frame.functionName;
+    }
+    totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
+  });
+  return [...totals.entries()]
+    .sort((left, right) => right[1] - left[1])
+    .slice(0, count)
+    .map(([name, ms]) => ({ name, ms: round(ms, 0) }));
+}
+
+const COMPILE_PROBE = [
+  "const bytes = require('node:fs').readFileSync(process.argv[1]);",
+  'const started = performance.now();',
+  'new WebAssembly.Module(bytes);',
+  'console.log(performance.now() - started);',
+].join(' ');
+
+function compileTimes(wasmPath: string, runs: number): number[] {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const child = spawnSync(process.execPath, ['--eval', COMPILE_PROBE, wasmPath], { encoding: 'utf8' });
+    if (child.status !== 0)
+      throw new BenchChildError(`compiling ${wasmPath} failed: ${child.stderr.trim().split('\n')[0]}`);
+    times.push(Number(child.stdout.trim()));
+  }
+  return times;
+}
+
 export async function measureLambdaPackage(entry: string, initRuns: number): Promise<LambdaPackageResult> {
   const options = exportBundlingOptions();
   const outDir = await mkdtemp(join(tmpdir(), 'ete-bench-lambda-'));
@@ -176,6 +257,10 @@ export async function measureLambdaPackage(entry: string, initRuns: number): Pro
     const deployed = importTimes(entry, outfile, LAMBDA_ENVIRONMENT, initRuns);
     const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = LAMBDA_ENVIRONMENT;
     const noSourceMaps = importTimes(entry, outfile, withoutSourceMaps, Math.max(1, Math.ceil(initRuns / 2)));
+    const wasmCompileMs = compileTimes(
+      join(outDir, 'parquet_wasm_bg.wasm'),
+      Math.max(1, Math.ceil(initRuns / 2)),
+    );
     const bundleBytes = (await stat(outfile)).size;
     const wasmBytes = (await stat(join(outDir, 'parquet_wasm_bg.wasm'))).size;
     const sourceMapBytes = await stat(`${outfile}.map`).then(
@@ -185,15 +270,17 @@ export async function measureLambdaPackage(entry: string, initRuns: number): Pro
     return {
       entry,
       bundleBytes,
-      bundleMiB: toMebibytes(bundleBytes, 2),
+      bundleMB: toMegabytes(bundleBytes, 2),
       sourceMapBytes,
       wasmBytes,
-      wasmMiB: toMebibytes(wasmBytes, 2),
+      wasmMB: toMegabytes(wasmBytes, 2),
       buildSeconds: round(buildSeconds, 1),
       initMs: summarize(deployed.initMs),
       initCpuMs: summarize(deployed.initCpuMs),
       processMs: summarize(deployed.processMs),
       initMsWithoutSourceMaps: summarize(noSourceMaps.initMs),
+      wasmCompileMs: summarize(wasmCompileMs),
+      initProfileMs: await profileImport(outfile, 8),
       exports: deployed.exports,
       largestPackages: largestPackages(output?.inputs ?? {}, 8),
       untranslatedOptions: Object.keys(options).filter((key) => !TRANSLATED_OPTIONS.has(key)),

@@ -7,7 +7,13 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DEFAULT_ROW_GROUP_SIZE, encodeParquet } from '../lib/warehouse/parquet';
+import {
+  arrowSchemaFor,
+  buildRecordBatch,
+  DEFAULT_ROW_GROUP_SIZE,
+  encodeParquet,
+  encodeParquetStreaming,
+} from '../lib/warehouse/parquet';
 import { ISSUE_COLUMNS } from '../lib/warehouse/schema';
 import { peakRssBytes, serveBenchChild } from './child';
 import { generateIssueRows } from './parquet-writers-gen';
@@ -32,6 +38,17 @@ export interface ParquetChildResult {
   readonly generateSeconds: number;
   readonly encodeParquet: TimedRuns & { readonly cpuSecondsPerRun: number };
   readonly duckdbCopy: TimedRuns & { readonly threads: number };
+  /**
+   * Where encodeParquet's time goes, from one more run of its first half alone: building the Arrow record
+   * batches in JavaScript. The rest is the IPC copy into WebAssembly and the Rust Parquet writer.
+   */
+  readonly arrowBuildSeconds: number;
+  /** One run of encodeParquetStreaming, the variant the exporter's bucket writer calls. */
+  readonly streaming: {
+    readonly seconds: number;
+    readonly rowsPerSecond: number;
+    readonly fileBytes: number;
+  };
   readonly duckdbReadBackRows: number;
   readonly rowGroupSize: number;
   readonly peakRssBytes: number;
@@ -87,9 +104,24 @@ export async function runParquetChild(input: ParquetChildInput): Promise<Parquet
       cpuMicros += cpu.user + cpu.system;
       return encoded.byteLength;
     });
+    const buildStarted = performance.now();
+    const schema = arrowSchemaFor(ISSUE_COLUMNS);
+    for (let start = 0; start < rows.length; start += DEFAULT_ROW_GROUP_SIZE) {
+      buildRecordBatch(
+        ISSUE_COLUMNS,
+        schema,
+        rows,
+        start,
+        Math.min(DEFAULT_ROW_GROUP_SIZE, rows.length - start),
+      );
+    }
+    const arrowBuildSeconds = seconds(performance.now() - buildStarted);
     const oursPath = join(directory, 'encode-parquet.parquet');
     await writeFile(oursPath, encoded);
     encoded = new Uint8Array();
+    const streamingStarted = performance.now();
+    const streamed = await encodeParquetStreaming(ISSUE_COLUMNS, rows);
+    const streamingSeconds = seconds(performance.now() - streamingStarted);
 
     await connection.run(`CREATE TABLE issues AS SELECT * FROM read_parquet(${sqlString(oursPath)})`);
     const countReader = await connection.runAndReadAll('SELECT count(*) AS rows FROM issues');
@@ -113,6 +145,12 @@ export async function runParquetChild(input: ParquetChildInput): Promise<Parquet
         cpuSecondsPerRun: Number((cpuMicros / 1e6 / encodeRuns.runsSeconds.length).toFixed(3)),
       },
       duckdbCopy: { ...summarize(rows.length, copyRuns), threads },
+      arrowBuildSeconds: Number(arrowBuildSeconds.toFixed(3)),
+      streaming: {
+        seconds: Number(streamingSeconds.toFixed(3)),
+        rowsPerSecond: Math.round(rows.length / streamingSeconds),
+        fileBytes: streamed.byteLength,
+      },
       duckdbReadBackRows,
       rowGroupSize: DEFAULT_ROW_GROUP_SIZE,
       peakRssBytes: peakRssBytes(),

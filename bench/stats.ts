@@ -14,10 +14,10 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * factor) / factor;
 }
 
-export const MEBIBYTE = 1024 * 1024;
+export const MEGABYTE = 1_000_000;
 
-export function toMebibytes(bytes: number, digits = 1): number {
-  return round(bytes / MEBIBYTE, digits);
+export function toMegabytes(bytes: number, digits = 1): number {
+  return round(bytes / MEGABYTE, digits);
 }
 
 /** Ratio rounded for reports; `null` when the denominator is zero. */

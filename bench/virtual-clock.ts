@@ -34,7 +34,8 @@ export function createVirtualClock(startAt: number): VirtualClock {
   let timer: NodeJS.Timeout | undefined;
   const sleepers: Sleeper[] = [];
 
-  const now = () => startAt + (performance.now() - realStart) + offset;
+  // Whole milliseconds, like Date.now(): timestamps end up in int64 columns.
+  const now = () => Math.floor(startAt + (performance.now() - realStart) + offset);
 
   const wakeDue = () => {
     const at = now();
@@ -72,7 +73,11 @@ export function createVirtualClock(startAt: number): VirtualClock {
     now,
     sleep(milliseconds) {
       return new Promise<void>((resolve) => {
-        sleepers.push({ wakeAt: now() + Math.max(0, milliseconds), order: order++, wake: resolve });
+        sleepers.push({
+          wakeAt: Math.ceil(now() + Math.max(0, milliseconds)),
+          order: order++,
+          wake: resolve,
+        });
         queueTick();
       });
     },
@@ -83,7 +88,8 @@ export function createVirtualClock(startAt: number): VirtualClock {
           const response = await fetchFunction(input, init);
           // Read the body here so the exchange counts as in flight until it is complete.
           const body = await response.arrayBuffer();
-          return new Response(body, {
+          const bodyless = [101, 204, 205, 304].includes(response.status);
+          return new Response(bodyless ? null : body, {
             status: response.status,
             statusText: response.statusText,
             headers: response.headers,

@@ -14,7 +14,7 @@ interface ReplayWindow {
   /** Offsets from the bucket start, so the window can be moved to any later bucket. */
   readonly fromOffset: number;
   readonly toOffset: number;
-  readonly track?: Track;
+  readonly filter: SearchFilter;
 }
 
 interface Observation {
@@ -26,6 +26,43 @@ interface Observation {
   /** Services so dense they were split by time too: the windows that finally fit, to search again. */
   readonly replay: ReadonlyMap<string, readonly ReplayWindow[]>;
   readonly totalIssues: number;
+}
+
+/**
+ * A service is worth replaying when a search of its own had to be split by time and a whole-bucket search
+ * (or one per track, when it was split by track) would most likely saturate again.
+ */
+function needsReplay(own: readonly LeafWindow[], bucket: Bucket): boolean {
+  const splitByTime = own.some((leaf) => leaf.from !== bucket.start || leaf.to !== bucket.end);
+  if (!splitByTime) return false;
+  const distinct = (selected: readonly LeafWindow[]) =>
+    new Set(selected.flatMap((leaf) => leaf.results.map((result) => result.id))).size;
+  const untrackedLeaves = own.filter((leaf) => leaf.filter.track === undefined);
+  // Leaves without a track cannot tell how a per-track search would divide their issues.
+  if (untrackedLeaves.length > 0) return distinct(own) >= REPLAY_THRESHOLD;
+  return TRACKS.some(
+    (track) => distinct(own.filter((leaf) => leaf.filter.track === track)) >= REPLAY_THRESHOLD,
+  );
+}
+
+/**
+ * Replaying a service's windows is only safe when they cover the whole bucket on every track: the plan
+ * excludes the service from the remainder, so anything its windows miss would never be searched. Its
+ * windows can fall short when the service was first named inside half of a split remainder, for one.
+ */
+function coversBucket(own: readonly LeafWindow[], bucket: Bucket): boolean {
+  return TRACKS.every((track) => {
+    const intervals = own
+      .filter((leaf) => leaf.filter.track === undefined || leaf.filter.track === track)
+      .map((leaf) => [leaf.from, leaf.to] as const)
+      .sort((a, b) => a[0] - b[0]);
+    let coveredTo = bucket.start;
+    for (const [from, to] of intervals) {
+      if (from > coveredTo) return false;
+      coveredTo = Math.max(coveredTo, to);
+    }
+    return coveredTo >= bucket.end;
+  });
 }
 
 function distinctCount(sets: Map<string, Set<string>>): Map<string, number> {
@@ -59,21 +96,11 @@ export class ServiceDensityModel {
     if (previous && previous.bucketStart > bucket.start) return;
     const untracked = new Map<string, Set<string>>();
     const byTrack = new Map<Track, Map<string, Set<string>>>(TRACKS.map((track) => [track, new Map()]));
-    const timeWindows = new Map<string, ReplayWindow[]>();
+    const ownLeaves = new Map<string, LeafWindow[]>();
     const allIssues = new Set<string>();
     for (const leaf of leaves) {
       const own = leaf.filter.includeServices?.length === 1 ? leaf.filter.includeServices[0] : undefined;
-      if (own !== undefined && (leaf.from !== bucket.start || leaf.to !== bucket.end)) {
-        const unit = `${own}\u0000${leaf.filter.track ?? ''}`;
-        timeWindows.set(unit, [
-          ...(timeWindows.get(unit) ?? []),
-          {
-            fromOffset: leaf.from - bucket.start,
-            toOffset: leaf.to - bucket.start,
-            ...(leaf.filter.track ? { track: leaf.filter.track } : {}),
-          },
-        ]);
-      }
+      if (own !== undefined) ownLeaves.set(own, [...(ownLeaves.get(own) ?? []), leaf]);
       for (const result of leaf.results) {
         allIssues.add(result.id);
         const service = serviceOf(result.id);
@@ -81,27 +108,32 @@ export class ServiceDensityModel {
         addIssue(leaf.filter.track ? byTrack.get(leaf.filter.track)! : untracked, service, result.id);
       }
     }
+    const replay = new Map<string, ReplayWindow[]>();
+    for (const [service, own] of ownLeaves) {
+      // A state split is only safe while the run has seen no undocumented state; it is re-decided each time.
+      if (own.some((leaf) => leaf.filter.states)) continue;
+      if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
+      replay.set(
+        service,
+        own.map((leaf) => ({
+          fromOffset: leaf.from - bucket.start,
+          toOffset: leaf.to - bucket.start,
+          filter: leaf.filter,
+        })),
+      );
+      untracked.delete(service);
+      for (const services of byTrack.values()) services.delete(service);
+    }
     const trackedServices = new Set([...byTrack.values()].flatMap((services) => [...services.keys()]));
     for (const service of trackedServices) untracked.delete(service);
-    const replay = new Map<string, ReplayWindow[]>();
-    // A unit that would saturate a whole-bucket search again is searched through the windows that fit last time.
-    const keepOrReplay = (counts: Map<string, number>, track: Track | undefined) => {
-      for (const [service, count] of counts) {
-        const windows = timeWindows.get(`${service}\u0000${track ?? ''}`);
-        if (count < REPLAY_THRESHOLD || !windows) continue;
-        replay.set(service, [...(replay.get(service) ?? []), ...windows]);
-        counts.delete(service);
-      }
-      return counts;
-    };
     this.latest.set(key, {
       bucketStart: bucket.start,
-      untracked: keepOrReplay(distinctCount(untracked), undefined),
+      untracked: distinctCount(untracked),
       byTrack: new Map(
         TRACKS.map((track) => {
           const counts = distinctCount(byTrack.get(track)!);
           for (const service of trackedServices) if (!counts.has(service)) counts.set(service, 0);
-          return [track, keepOrReplay(counts, track)] as const;
+          return [track, counts] as const;
         }),
       ),
       replay,
@@ -120,12 +152,12 @@ export class ServiceDensityModel {
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) return [whole({})];
     const windows: SearchWindow[] = [];
-    for (const [service, replayed] of observation.replay) {
+    for (const replayed of observation.replay.values()) {
       for (const window of replayed) {
         windows.push({
           from: bucket.start + window.fromOffset,
           to: bucket.start + window.toOffset,
-          filter: { includeServices: [service], ...(window.track ? { track: window.track } : {}) },
+          filter: window.filter,
         });
       }
     }

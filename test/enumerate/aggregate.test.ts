@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateLeaves } from '../../lib/enumerate/aggregate';
+import { aggregateLeaves, OverlappingWindowsError } from '../../lib/enumerate/aggregate';
 
 const result = (id: string, total: number, users: number, sessions = users) => ({
   id,
@@ -40,5 +40,27 @@ describe('aggregating leaf windows to one row per issue per bucket', () => {
       { from: 0, to: 100, filter: {}, results: [result('b', 3, 1)] },
     ]);
     expect(entries.map((entry) => entry.exact)).toEqual([true, true]);
+  });
+});
+
+describe('guarding against counting errors twice', () => {
+  const bucket = { start: 0, end: 100 };
+
+  it('counts an issue found twice for the very same range once (its state changed between two searches)', () => {
+    const [entry] = aggregateLeaves(bucket, [
+      { from: 0, to: 50, filter: { states: ['OPEN'] }, results: [result('x', 4, 2)] },
+      { from: 0, to: 50, filter: { states: ['RESOLVED'] }, results: [result('x', 4, 2)] },
+      { from: 50, to: 100, filter: {}, results: [result('x', 3, 1)] },
+    ]);
+    expect(entry).toMatchObject({ issueId: 'x', totalCount: 7, exact: false });
+  });
+
+  it('refuses partially overlapping windows rather than writing a doubled total', () => {
+    expect(() =>
+      aggregateLeaves(bucket, [
+        { from: 0, to: 60, filter: {}, results: [result('x', 4, 2)] },
+        { from: 50, to: 100, filter: {}, results: [result('x', 3, 1)] },
+      ]),
+    ).toThrow(OverlappingWindowsError);
   });
 });

@@ -66,4 +66,61 @@ describe('planning a bucket from the one before', () => {
       { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'mid'] } },
     ]);
   });
+
+  it('never replays a service whose own windows do not cover the bucket, so nothing falls between plans', () => {
+    const model = new ServiceDensityModel();
+    const bucket = { start: 0, end: HOUR };
+    // The remainder was split by time; "late" was named only inside the first half.
+    model.record(
+      scope,
+      bucket,
+      [
+        leaf(0, HOUR, { includeServices: ['a'] }, 'a', 60),
+        leaf(0, HOUR / 2, { includeServices: ['late'] }, 'late', 99),
+        leaf(0, HOUR / 2, { excludeServices: ['a', 'late'] }, 'other', 10),
+        leaf(HOUR / 2, HOUR, { excludeServices: ['a'] }, 'late', 30, 200),
+      ],
+      (id) => serviceOfIssue.get(id),
+    );
+    const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+    const late = plan.filter(
+      (window) =>
+        window.filter.includeServices?.includes('late') ||
+        (window.filter.excludeServices && !window.filter.excludeServices.includes('late')),
+    );
+    expect(late.map((window) => [window.from, window.to])).toEqual([[HOUR, 2 * HOUR]]);
+  });
+
+  it('replays exact filters, tracks included, and never a state split', () => {
+    const model = new ServiceDensityModel();
+    const bucket = { start: 0, end: HOUR };
+    model.record(
+      scope,
+      bucket,
+      [
+        leaf(0, HOUR, { includeServices: ['a'] }, 'a', 60),
+        ...(['trace', 'logs', 'rum'] as const).flatMap((track) => [
+          leaf(0, HOUR / 2, { includeServices: ['hot'], track }, 'hot', track === 'trace' ? 99 : 5, 0),
+          leaf(HOUR / 2, HOUR, { includeServices: ['hot'], track }, 'hot', track === 'trace' ? 99 : 5, 500),
+        ]),
+        leaf(0, HOUR / 2, { includeServices: ['stated'], track: 'trace', states: ['OPEN'] }, 'stated', 99),
+        leaf(
+          0,
+          HOUR / 2,
+          { includeServices: ['stated'], track: 'trace', states: ['RESOLVED'] },
+          'stated',
+          5,
+          700,
+        ),
+      ],
+      (id) => serviceOfIssue.get(id),
+    );
+    const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+    const hot = plan.filter((window) => window.filter.includeServices?.[0] === 'hot');
+    expect(hot).toHaveLength(6);
+    expect(
+      hot.every((window) => window.filter.track !== undefined && window.to - window.from === HOUR / 2),
+    ).toBe(true);
+    expect(plan.some((window) => window.filter.states)).toBe(false);
+  });
 });

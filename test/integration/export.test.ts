@@ -90,6 +90,23 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expectExact(await harness.verify());
   });
 
+  it.each([7, 10])(
+    'plans later buckets from earlier ones without gaps or double counts (bursty seed %i)',
+    async (seed) => {
+      const to = Date.UTC(2025, 0, 15);
+      harness = await startHarness({
+        distribution: 'bursty',
+        issues: 300,
+        services: 4,
+        seed,
+        from: to - 2 * HOUR,
+        to,
+      });
+      await harness.export();
+      expectExact(await harness.verify());
+    },
+  );
+
   it('continuously dense: more than 100 concurrent issues, within 3 × the lower bound of searches', async () => {
     harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });
     const manifest = await harness.export();

@@ -1,0 +1,169 @@
+/**
+ * Sizes of every benchmark section. `full` is what `npm run bench` measures; `smoke` runs the same code on
+ * tiny inputs in seconds, to prove the benchmark works (not to measure anything).
+ */
+import type { RateLimitOptions } from '../lib/simulator';
+import type { OrgShape } from './enumeration';
+import type { PacingOptions } from './rate-limit-pacing';
+
+export type BenchMode = 'full' | 'smoke';
+
+export interface BenchSettings {
+  readonly mode: BenchMode;
+  readonly enumeration: readonly OrgShape[];
+  /** Shape whose export's own peak RSS is section 3. */
+  readonly memoryShape: string;
+  readonly parquet: ReadonlyArray<{
+    readonly rows: number;
+    readonly maxRuns: number;
+    readonly runBudgetSeconds: number;
+  }>;
+  readonly lambda: { readonly entry: string; readonly initRuns: number };
+  readonly pacing: PacingOptions;
+  readonly state: { readonly issues: number; readonly runs: number };
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MINUTE = 60_000;
+/** The simulator's default `to`: every org ends at the same instant, so runs are comparable. */
+const ORG_END = Date.UTC(2025, 0, 15);
+const DATADOG_LIKE_LIMIT: RateLimitOptions = { limit: 300, periodSeconds: 60 };
+
+export const FULL_SETTINGS: BenchSettings = {
+  mode: 'full',
+  enumeration: [
+    {
+      name: 'sparse',
+      org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      repetitions: 3,
+    },
+    {
+      name: 'bursty',
+      org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      repetitions: 3,
+    },
+    {
+      name: 'dense',
+      org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      repetitions: 3,
+    },
+    {
+      name: 'large',
+      org: {
+        distribution: 'uniform',
+        issues: 20_000,
+        services: 24,
+        seed: 7,
+        from: ORG_END - 7 * DAY,
+        to: ORG_END,
+      },
+      timeoutMs: 6 * MINUTE,
+      reduced: {
+        name: 'large (2 of 7 days)',
+        org: {
+          distribution: 'uniform',
+          issues: 20_000,
+          services: 24,
+          seed: 7,
+          from: ORG_END - 2 * DAY,
+          to: ORG_END,
+        },
+        timeoutMs: 3 * MINUTE,
+      },
+    },
+  ],
+  memoryShape: 'large',
+  parquet: [
+    { rows: 200_000, maxRuns: 3, runBudgetSeconds: 30 },
+    { rows: 1_000_000, maxRuns: 3, runBudgetSeconds: 40 },
+  ],
+  lambda: { entry: 'functions/export.ts', initRuns: 10 },
+  pacing: {
+    org: {
+      distribution: 'uniform',
+      issues: 2_000,
+      services: 4,
+      seed: 5,
+      from: ORG_END - 30 * DAY,
+      to: ORG_END,
+    },
+    rateLimit: DATADOG_LIKE_LIMIT,
+    startOffsetMs: 17_345,
+  },
+  state: { issues: 200_000, runs: 3 },
+};
+
+export const SMOKE_SETTINGS: BenchSettings = {
+  mode: 'smoke',
+  enumeration: [
+    {
+      name: 'sparse',
+      org: {
+        distribution: 'uniform',
+        issues: 200,
+        services: 4,
+        seed: 7,
+        from: ORG_END - 2 * HOUR,
+        to: ORG_END,
+      },
+      timeoutMs: MINUTE,
+    },
+    {
+      name: 'bursty',
+      org: {
+        distribution: 'bursty',
+        issues: 300,
+        services: 4,
+        seed: 7,
+        from: ORG_END - 2 * HOUR,
+        to: ORG_END,
+      },
+      timeoutMs: MINUTE,
+    },
+    {
+      name: 'dense',
+      org: {
+        distribution: 'dense',
+        issues: 150,
+        services: 4,
+        seed: 7,
+        from: ORG_END - 2 * HOUR,
+        to: ORG_END,
+      },
+      timeoutMs: MINUTE,
+    },
+    {
+      name: 'large',
+      org: {
+        distribution: 'uniform',
+        issues: 600,
+        services: 6,
+        seed: 7,
+        from: ORG_END - 6 * HOUR,
+        to: ORG_END,
+      },
+      timeoutMs: MINUTE,
+    },
+  ],
+  memoryShape: 'large',
+  parquet: [{ rows: 5_000, maxRuns: 1, runBudgetSeconds: 5 }],
+  lambda: { entry: 'functions/export.ts', initRuns: 2 },
+  pacing: {
+    org: {
+      distribution: 'uniform',
+      issues: 150,
+      services: 2,
+      seed: 5,
+      from: ORG_END - 24 * HOUR,
+      to: ORG_END,
+    },
+    // A low limit so a day of buckets still spans several periods.
+    rateLimit: { limit: 4, periodSeconds: 60 },
+    startOffsetMs: 17_345,
+  },
+  state: { issues: 2_000, runs: 1 },
+};

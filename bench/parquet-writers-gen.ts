@@ -1,3 +1,4 @@
+/** Deterministic, realistic issue rows for the Parquet benchmarks, importable without running one. */
 import type { IssueRow } from '../lib/warehouse/schema';
 
 function mulberry32(seed: number): () => number {

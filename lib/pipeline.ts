@@ -164,14 +164,15 @@ export async function runExport(
 
   const exportBucket = async (bucket: Bucket): Promise<void> => {
     const searchStarted = now();
+    const bucketHydrator = hydrator.forBucket();
     const enumerations: BucketEnumeration[] = [];
     for (const scope of options.scopes) {
       enumerations.push(
         await enumerateBucket(
           {
             api,
-            onResponse: (response) => hydrator.addIncluded(response.included),
-            issueOf: (issueId) => hydrator.issueOf(issueId),
+            onResponse: (response) => bucketHydrator.addIncluded(response.included),
+            issueOf: (issueId) => bucketHydrator.issueOf(issueId),
             statesSeenInRun: hydrator.states,
             maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
           },
@@ -185,7 +186,7 @@ export async function runExport(
     const rows: IssueRow[] = [];
     for (const enumeration of enumerations) {
       const counts = aggregateLeaves(bucket, enumeration.leaves);
-      const hydrated = await Promise.all(counts.map((entry) => hydrator.hydrate(entry.issueId)));
+      const hydrated = await Promise.all(counts.map((entry) => bucketHydrator.hydrate(entry.issueId)));
       counts.forEach((entry, index) => {
         const row = toIssueRow(entry, hydrated[index]!, {
           bucket,
@@ -201,7 +202,7 @@ export async function runExport(
           enumeration.scope,
           bucket,
           enumeration.leaves,
-          (issueId) => hydrator.issueOf(issueId)?.attributes.service,
+          (issueId) => bucketHydrator.issueOf(issueId)?.attributes.service,
         );
       }
       searches += enumeration.searches;

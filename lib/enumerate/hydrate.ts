@@ -16,21 +16,54 @@ export interface HydrationStats {
   notFound: number;
 }
 
+/** What every bucket of a run shares: users, cases and teams are few and costly to fetch again. */
+interface RunCaches {
+  readonly users: Map<string, Promise<UserWire | null> | UserWire | null>;
+  readonly cases: Map<string, Promise<CaseWire | null> | CaseWire | null>;
+  readonly teams: Map<string, Promise<TeamWire | null> | TeamWire | null>;
+  readonly states: Set<string>;
+  readonly fetched: HydrationStats;
+}
+
 /**
  * Joins issues to their assignee, case and teams. Objects come from search `included` when present; a
  * relationship whose object is missing is fetched once per run from the GET endpoints, and a 404 is
  * remembered as null, so a dangling reference never fails the export or costs a second request.
+ *
+ * Issue objects are kept per bucket (`forBucket`): every search returns its issues again, so holding them
+ * for the whole run would only make memory grow with the number of issues in a long export.
  */
 export class Hydrator {
   private readonly issues = new Map<string, IssueWire>();
-  private readonly users = new Map<string, Promise<UserWire | null> | UserWire | null>();
-  private readonly cases = new Map<string, Promise<CaseWire | null> | CaseWire | null>();
-  private readonly teams = new Map<string, Promise<TeamWire | null> | TeamWire | null>();
   private readonly fetchedIssues = new Map<string, Promise<IssueWire | null>>();
-  readonly states = new Set<string>();
-  readonly fetched: HydrationStats = { issues: 0, users: 0, cases: 0, teams: 0, notFound: 0 };
+  private readonly users: RunCaches['users'];
+  private readonly cases: RunCaches['cases'];
+  private readonly teams: RunCaches['teams'];
+  /** States seen in the run, including ones newer than this code knows. */
+  readonly states: Set<string>;
+  readonly fetched: HydrationStats;
 
-  constructor(private readonly api: ErrorTrackingApi) {}
+  constructor(
+    private readonly api: ErrorTrackingApi,
+    private readonly caches: RunCaches = {
+      users: new Map(),
+      cases: new Map(),
+      teams: new Map(),
+      states: new Set(),
+      fetched: { issues: 0, users: 0, cases: 0, teams: 0, notFound: 0 },
+    },
+  ) {
+    this.users = caches.users;
+    this.cases = caches.cases;
+    this.teams = caches.teams;
+    this.states = caches.states;
+    this.fetched = caches.fetched;
+  }
+
+  /** A hydrator for one bucket: its own issue objects, the run's users, cases, teams and counters. */
+  forBucket(): Hydrator {
+    return new Hydrator(this.api, this.caches);
+  }
 
   addIncluded(included: readonly IncludedWire[] | undefined): void {
     for (const resource of included ?? []) {

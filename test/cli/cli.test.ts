@@ -140,6 +140,12 @@ describe('the error-tracking-export command', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('is installed by npm ci as node_modules/.bin/error-tracking-export', async () => {
+    const installed = resolve(import.meta.dirname, '../../node_modules/.bin/error-tracking-export');
+    const { stdout } = await run(installed, ['--help'], { timeout: 30_000 });
+    expect(stdout).toContain('error-tracking-export export');
+  });
+
   it('prints usage for --help', async () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);

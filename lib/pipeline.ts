@@ -33,7 +33,10 @@ export interface ExportOptions {
   readonly bucketMs: number;
   readonly scopes: readonly SearchScope[];
   readonly runId?: string;
-  /** Buckets searched at once; each bucket's own searches also run in parallel through the client. */
+  /**
+   * Buckets searched at once. Each bucket's own searches already run in parallel through the client, and
+   * one at a time lets every bucket start from what the bucket just before it taught. @default 1
+   */
   readonly bucketConcurrency?: number;
   readonly maxSearchesPerBucket?: number;
   /** Epoch ms after which no new bucket is started, so a Lambda can commit before its timeout. */
@@ -236,7 +239,7 @@ export async function runExport(
   const [first, ...rest] = buckets;
   // The first bucket runs alone so that every later bucket starts from what it taught about services.
   if (first && shouldStart()) await exportBucket(first);
-  const limit = pLimit(Math.max(1, options.bucketConcurrency ?? 2));
+  const limit = pLimit(Math.max(1, options.bucketConcurrency ?? 1));
   await Promise.all(
     rest.map((bucket) => limit(async () => (shouldStart() ? exportBucket(bucket) : undefined))),
   );

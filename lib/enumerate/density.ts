@@ -65,6 +65,44 @@ function coversBucket(own: readonly LeafWindow[], bucket: Bucket): boolean {
   });
 }
 
+/**
+ * Adjacent windows of the same filter that together held few issues are searched as one next time: a
+ * time split is only needed where the issues are, so a quiet track or hour need not pay for it again.
+ */
+function mergeQuietNeighbours(own: readonly LeafWindow[], bucket: Bucket): ReplayWindow[] {
+  const byFilter = new Map<string, LeafWindow[]>();
+  for (const leaf of own) {
+    const key = JSON.stringify(leaf.filter);
+    byFilter.set(key, [...(byFilter.get(key) ?? []), leaf]);
+  }
+  const windows: ReplayWindow[] = [];
+  const close = (window: { from: number; to: number; filter: SearchFilter }) =>
+    windows.push({
+      fromOffset: window.from - bucket.start,
+      toOffset: window.to - bucket.start,
+      filter: window.filter,
+    });
+  for (const leaves of byFilter.values()) {
+    const ordered = [...leaves].sort((a, b) => a.from - b.from);
+    let current: { from: number; to: number; issues: number; filter: SearchFilter } | undefined;
+    for (const leaf of ordered) {
+      if (
+        current &&
+        current.to === leaf.from &&
+        current.issues + leaf.results.length <= PLANNED_GROUP_LIMIT
+      ) {
+        current.to = leaf.to;
+        current.issues += leaf.results.length;
+        continue;
+      }
+      if (current) close(current);
+      current = { from: leaf.from, to: leaf.to, issues: leaf.results.length, filter: leaf.filter };
+    }
+    if (current) close(current);
+  }
+  return windows;
+}
+
 function distinctCount(sets: Map<string, Set<string>>): Map<string, number> {
   return new Map([...sets].map(([service, issues]) => [service, issues.size]));
 }
@@ -113,14 +151,7 @@ export class ServiceDensityModel {
       // A state split is only safe while the run has seen no undocumented state; it is re-decided each time.
       if (own.some((leaf) => leaf.filter.states)) continue;
       if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
-      replay.set(
-        service,
-        own.map((leaf) => ({
-          fromOffset: leaf.from - bucket.start,
-          toOffset: leaf.to - bucket.start,
-          filter: leaf.filter,
-        })),
-      );
+      replay.set(service, mergeQuietNeighbours(own, bucket));
       untracked.delete(service);
       for (const services of byTrack.values()) services.delete(service);
     }

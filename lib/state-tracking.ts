@@ -3,6 +3,7 @@ import type { Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
 import { type BuildEventsOptions, buildEvents, type EventSink } from './events';
 import {
+  CHANGE_KINDS,
   type ChangeKind,
   detectChanges,
   type IssueObservation,
@@ -186,10 +187,7 @@ export async function commitStateChanges(input: {
   await options.store.commit(committed, revision);
   await options.onStage?.('state-committed');
 
-  const byKind = { state_changed: 0, regressed: 0, new_issue: 0, assignee_changed: 0 } as Record<
-    ChangeKind,
-    number
-  >;
+  const byKind = Object.fromEntries(CHANGE_KINDS.map((kind) => [kind, 0])) as Record<ChangeKind, number>;
   for (const change of changes) byKind[change.kind] += 1;
   return {
     location: options.store.location,

@@ -7,7 +7,7 @@ import {
   parseExportSettings,
 } from '../config';
 import { createDatadogClient } from '../datadog/client';
-import { DATADOG_SITES } from '../datadog/sites';
+import { isDatadogSite } from '../datadog/sites';
 import { ConfigError } from '../errors';
 import { createEventSink, parseEventsTarget } from '../events';
 import { type RunManifest, runExport } from '../pipeline';
@@ -63,7 +63,6 @@ export function stateTrackingFor(
   if (!settings.state) return undefined;
   const stateLocation = parseStateLocation(settings.state);
   const eventsTarget = settings.events ? parseEventsTarget(settings.events) : undefined;
-  const knownSite = (DATADOG_SITES as readonly string[]).includes(datadog.site);
   return {
     store: createStateStore(stateLocation, stateLocation.kind === 's3' ? { s3Client: new S3Client({}) } : {}),
     ...(eventsTarget
@@ -74,7 +73,10 @@ export function stateTrackingFor(
           ),
         }
       : {}),
-    eventOptions: { site: datadog.site, ...(knownSite ? {} : { appBaseUrl: datadog.baseUrl }) },
+    eventOptions: {
+      site: datadog.site,
+      ...(isDatadogSite(datadog.site) ? {} : { appBaseUrl: datadog.baseUrl }),
+    },
   };
 }
 

@@ -138,23 +138,20 @@ async function registerPartitions(
 }
 
 function stateTrackingFor(config: LambdaConfig, clients: ExportClients): StateTrackingOptions {
-  const store = createS3StateStore({ client: clients.s3, ...config.state });
-  if (!config.events) {
-    return {
-      store,
-      eventOptions: { site: config.datadog.site },
-      recheckMaxAgeMs: config.recheckMaxAgeMs,
-      recheckBudget: config.recheckBudget,
-    };
+  if (config.events && !clients.eventBridge) {
+    throw new Error('An EventBridge client is required when EVENTS_TARGET is set');
   }
-  if (!clients.eventBridge) throw new Error('An EventBridge client is required when EVENTS_TARGET is set');
   return {
-    store,
-    events: createEventBridgePublisher({
-      client: clients.eventBridge,
-      eventBusName: config.events.eventBusName,
-    }),
-    eventOptions: { site: config.datadog.site, source: config.events.source },
+    store: createS3StateStore({ client: clients.s3, ...config.state }),
+    ...(config.events && clients.eventBridge
+      ? {
+          events: createEventBridgePublisher({
+            client: clients.eventBridge,
+            eventBusName: config.events.eventBusName,
+          }),
+        }
+      : {}),
+    eventOptions: { site: config.datadog.site, ...(config.events ? { source: config.events.source } : {}) },
     recheckMaxAgeMs: config.recheckMaxAgeMs,
     recheckBudget: config.recheckBudget,
   };

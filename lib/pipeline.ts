@@ -165,6 +165,7 @@ export async function runExport(
     });
   };
 
+  const unavailableSplits = new Set<SplitKind>();
   const exportBucket = async (bucket: Bucket): Promise<void> => {
     const searchStarted = now();
     const bucketHydrator = hydrator.forBucket();
@@ -178,6 +179,7 @@ export async function runExport(
             issueOf: (issueId) => bucketHydrator.issueOf(issueId),
             statesSeenInRun: hydrator.states,
             maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
+            unavailableSplits,
           },
           scope,
           bucket,

@@ -17,24 +17,40 @@ interface ReplayWindow {
   readonly filter: SearchFilter;
 }
 
+interface MergedWindow {
+  readonly from: number;
+  readonly to: number;
+  readonly filter: SearchFilter;
+  readonly issueIds: ReadonlySet<string>;
+}
+
 interface Observation {
   readonly bucketStart: number;
   /** Issues per service, for services whose issues fit in a whole-bucket search without a track. */
   readonly untracked: ReadonlyMap<string, number>;
   /** Issues per service and track, for services that had to be searched track by track. */
   readonly byTrack: ReadonlyMap<Track, ReadonlyMap<string, number>>;
-  /** Services so dense they were split by time too: the windows that finally fit, to search again. */
+  /**
+   * Services so dense they were split by time or error type too: the windows that finally fit, to search
+   * again. A track whose windows merged back into one whole-bucket window is planned in `byTrack` instead.
+   */
   readonly replay: ReadonlyMap<string, readonly ReplayWindow[]>;
   readonly totalIssues: number;
 }
 
 /**
- * A service is worth replaying when a search of its own had to be split by time and a whole-bucket search
+ * A service is worth replaying when a search of its own had to be split by time or error type and a whole-bucket search
  * (or one per track, when it was split by track) would most likely saturate again.
  */
 function needsReplay(own: readonly LeafWindow[], bucket: Bucket): boolean {
-  const splitByTime = own.some((leaf) => leaf.from !== bucket.start || leaf.to !== bucket.end);
-  if (!splitByTime) return false;
+  const splitBeyondTrack = own.some(
+    (leaf) =>
+      leaf.from !== bucket.start ||
+      leaf.to !== bucket.end ||
+      leaf.filter.includeErrorTypes !== undefined ||
+      leaf.filter.excludeErrorTypes !== undefined,
+  );
+  if (!splitBeyondTrack) return false;
   const distinct = (selected: readonly LeafWindow[]) =>
     new Set(selected.flatMap((leaf) => leaf.results.map((result) => result.id))).size;
   const untrackedLeaves = own.filter((leaf) => leaf.filter.track === undefined);
@@ -66,39 +82,33 @@ function coversBucket(own: readonly LeafWindow[], bucket: Bucket): boolean {
 }
 
 /**
- * Adjacent windows of the same filter that together held few issues are searched as one next time: a
- * time split is only needed where the issues are, so a quiet track or hour need not pay for it again.
+ * Adjacent windows of the same filter that together held few distinct issues are searched as one next
+ * time: a time split is only needed where the issues are, so a quiet track or hour need not pay for it
+ * again, and halves that saw the same continuously erroring issues cost no more as one window.
  */
-function mergeQuietNeighbours(own: readonly LeafWindow[], bucket: Bucket): ReplayWindow[] {
+function mergeQuietNeighbours(own: readonly LeafWindow[]): MergedWindow[] {
   const byFilter = new Map<string, LeafWindow[]>();
   for (const leaf of own) {
     const key = JSON.stringify(leaf.filter);
     byFilter.set(key, [...(byFilter.get(key) ?? []), leaf]);
   }
-  const windows: ReplayWindow[] = [];
-  const close = (window: { from: number; to: number; filter: SearchFilter }) =>
-    windows.push({
-      fromOffset: window.from - bucket.start,
-      toOffset: window.to - bucket.start,
-      filter: window.filter,
-    });
+  const windows: MergedWindow[] = [];
   for (const leaves of byFilter.values()) {
     const ordered = [...leaves].sort((a, b) => a.from - b.from);
-    let current: { from: number; to: number; issues: number; filter: SearchFilter } | undefined;
+    let current: MergedWindow | undefined;
     for (const leaf of ordered) {
-      if (
-        current &&
-        current.to === leaf.from &&
-        current.issues + leaf.results.length <= PLANNED_GROUP_LIMIT
-      ) {
-        current.to = leaf.to;
-        current.issues += leaf.results.length;
-        continue;
+      const ids = leaf.results.map((result) => result.id);
+      if (current && current.to === leaf.from) {
+        const union = new Set([...current.issueIds, ...ids]);
+        if (union.size <= PLANNED_GROUP_LIMIT) {
+          current = { ...current, to: leaf.to, issueIds: union };
+          continue;
+        }
       }
-      if (current) close(current);
-      current = { from: leaf.from, to: leaf.to, issues: leaf.results.length, filter: leaf.filter };
+      if (current) windows.push(current);
+      current = { from: leaf.from, to: leaf.to, filter: leaf.filter, issueIds: new Set(ids) };
     }
-    if (current) close(current);
+    if (current) windows.push(current);
   }
   return windows;
 }
@@ -137,8 +147,15 @@ export class ServiceDensityModel {
     const ownLeaves = new Map<string, LeafWindow[]>();
     const allIssues = new Set<string>();
     for (const leaf of leaves) {
-      const own = leaf.filter.includeServices?.length === 1 ? leaf.filter.includeServices[0] : undefined;
-      if (own !== undefined) ownLeaves.set(own, [...(ownLeaves.get(own) ?? []), leaf]);
+      // Each service's share of a group search is a window of its own: together they cover the service.
+      for (const service of leaf.filter.includeServices ?? []) {
+        const own: LeafWindow = {
+          ...leaf,
+          filter: { ...leaf.filter, includeServices: [service] },
+          results: leaf.results.filter((result) => serviceOf(result.id) === service),
+        };
+        ownLeaves.set(service, [...(ownLeaves.get(service) ?? []), own]);
+      }
       for (const result of leaf.results) {
         allIssues.add(result.id);
         const service = serviceOf(result.id);
@@ -147,26 +164,48 @@ export class ServiceDensityModel {
       }
     }
     const replay = new Map<string, ReplayWindow[]>();
+    const replayedTracks: Array<{ track: Track; service: string; issues: number }> = [];
     for (const [service, own] of ownLeaves) {
       // A state split is only safe while the run has seen no undocumented state; it is re-decided each time.
       if (own.some((leaf) => leaf.filter.states)) continue;
       if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
-      replay.set(service, mergeQuietNeighbours(own, bucket));
+      const windows: ReplayWindow[] = [];
+      for (const window of mergeQuietNeighbours(own)) {
+        const { track } = window.filter;
+        const wholeTrack =
+          track !== undefined &&
+          window.from === bucket.start &&
+          window.to === bucket.end &&
+          !window.filter.states &&
+          !window.filter.includeErrorTypes &&
+          !window.filter.excludeErrorTypes;
+        // A whole track of the service in one window packs with other services' searches of that track.
+        if (wholeTrack) replayedTracks.push({ track, service, issues: window.issueIds.size });
+        else
+          windows.push({
+            fromOffset: window.from - bucket.start,
+            toOffset: window.to - bucket.start,
+            filter: window.filter,
+          });
+      }
+      replay.set(service, windows);
       untracked.delete(service);
       for (const services of byTrack.values()) services.delete(service);
     }
     const trackedServices = new Set([...byTrack.values()].flatMap((services) => [...services.keys()]));
     for (const service of trackedServices) untracked.delete(service);
+    const trackCounts = new Map(
+      TRACKS.map((track) => {
+        const counts = distinctCount(byTrack.get(track)!);
+        for (const service of trackedServices) if (!counts.has(service)) counts.set(service, 0);
+        return [track, counts] as const;
+      }),
+    );
+    for (const { track, service, issues } of replayedTracks) trackCounts.get(track)!.set(service, issues);
     this.latest.set(key, {
       bucketStart: bucket.start,
       untracked: distinctCount(untracked),
-      byTrack: new Map(
-        TRACKS.map((track) => {
-          const counts = distinctCount(byTrack.get(track)!);
-          for (const service of trackedServices) if (!counts.has(service)) counts.set(service, 0);
-          return [track, counts] as const;
-        }),
-      ),
+      byTrack: trackCounts,
       replay,
       totalIssues: allIssues.size,
     });

@@ -1,4 +1,5 @@
 import type { ErrorTrackingApi } from '../datadog/api';
+import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
@@ -42,6 +43,22 @@ export interface EnumerationContext {
   readonly statesSeenInRun: ReadonlySet<string>;
   /** A bucket that needs more searches than this is declared incomplete rather than searched forever. */
   readonly maxSearchesPerBucket: number;
+  /**
+   * Split kinds the API refused during this run. The error-type facet is inferred from the event-search
+   * syntax rather than documented for issue search, so a 400 on it retires it instead of failing the run.
+   */
+  readonly unavailableSplits: Set<SplitKind>;
+}
+
+/** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
+const CONTINUOUS_OVERLAP = 0.5;
+
+function mostlyTheSameIssues(halves: readonly SearchResponseWire[]): boolean {
+  const [first, second] = halves;
+  if (!first || !second) return false;
+  const firstIds = new Set(first.data.map((result) => result.id));
+  const shared = second.data.filter((result) => firstIds.has(result.id)).length;
+  return shared >= CONTINUOUS_OVERLAP * Math.min(first.data.length, second.data.length);
 }
 
 export function emptySplitCounts(): Record<SplitKind, number> {
@@ -105,15 +122,17 @@ export async function enumerateBucket(
         results: response.data,
         serviceOf: (issueId) => context.issueOf(issueId)?.attributes.service,
         stateOf: (issueId) => context.issueOf(issueId)?.attributes.state,
+        errorTypeOf: (issueId) => context.issueOf(issueId)?.attributes.error_type,
       },
       scope,
       context.statesSeenInRun,
+      context.unavailableSplits,
     );
     if (!split) {
       declareIncomplete(
         window,
         response.data,
-        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track or state`,
+        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track, error type or state`,
       );
       return;
     }
@@ -125,14 +144,24 @@ export async function enumerateBucket(
       );
       return;
     }
+    let responses: SearchResponseWire[];
+    try {
+      responses = await Promise.all(split.windows.map(search));
+    } catch (error) {
+      if (split.kind !== 'error_type' || !(error instanceof DatadogApiError) || error.status !== 400)
+        throw error;
+      context.unavailableSplits.add('error_type');
+      return settle(window, response);
+    }
     splits[split.kind] += 1;
-    const responses = await Promise.all(split.windows.map(search));
-    // Both halves saturated together means the issues error throughout; tell the halves to try facets.
-    const bothHalvesSaturated =
-      split.kind === 'time' && responses.every((part) => isSaturated(part.data.length));
+    // Halves that saturate with the same issues show those issues error throughout: facets come next.
+    const continuous =
+      split.kind === 'time' &&
+      responses.every((part) => isSaturated(part.data.length)) &&
+      mostlyTheSameIssues(responses);
     await Promise.all(
       split.windows.map((part, index) =>
-        settle(bothHalvesSaturated ? { ...part, timeDense: true } : part, responses[index]!),
+        settle(continuous ? { ...part, timeDense: true } : part, responses[index]!),
       ),
     );
   };

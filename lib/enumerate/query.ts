@@ -11,6 +11,12 @@ export interface SearchFilter {
   /** Set only when the scope searches persona ALL, whose events the three tracks partition. */
   readonly track?: Track;
   readonly states?: readonly string[];
+  /**
+   * Error types to include or exclude, the same way as services. The last facet for issues that error
+   * continuously in one service and track, where time splitting cannot get a window under the cap.
+   */
+  readonly includeErrorTypes?: readonly string[];
+  readonly excludeErrorTypes?: readonly string[];
 }
 
 /** Event-search syntax quoting: always quote, so odd names (spaces, `=`, `/`, parentheses) stay one value. */
@@ -18,10 +24,20 @@ export function quoteSearchValue(value: string): string {
   return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
-function serviceList(services: readonly string[]): string {
-  return services.length === 1
-    ? quoteSearchValue(services[0]!)
-    : `(${services.map(quoteSearchValue).join(' OR ')})`;
+function valueList(values: readonly string[]): string {
+  return values.length === 1
+    ? quoteSearchValue(values[0]!)
+    : `(${values.map(quoteSearchValue).join(' OR ')})`;
+}
+
+/** The filter's facet terms in event-search syntax, in a fixed order. */
+function facetClauses(filter: SearchFilter): string[] {
+  const clauses: string[] = [];
+  if (filter.includeServices?.length) clauses.push(`service:${valueList(filter.includeServices)}`);
+  if (filter.excludeServices?.length) clauses.push(`-service:${valueList(filter.excludeServices)}`);
+  if (filter.includeErrorTypes?.length) clauses.push(`@error.type:${valueList(filter.includeErrorTypes)}`);
+  if (filter.excludeErrorTypes?.length) clauses.push(`-@error.type:${valueList(filter.excludeErrorTypes)}`);
+  return clauses;
 }
 
 export function isMatchAll(query: string): boolean {
@@ -29,15 +45,9 @@ export function isMatchAll(query: string): boolean {
   return trimmed === '' || trimmed === '*';
 }
 
-/** The `query` string for a search: the user's query narrowed by the filter's service facets. */
+/** The `query` string for a search: the user's query narrowed by the filter's facets. */
 export function buildSearchQuery(userQuery: string, filter: SearchFilter): string {
-  const clauses: string[] = [];
-  if (filter.includeServices && filter.includeServices.length > 0) {
-    clauses.push(`service:${serviceList(filter.includeServices)}`);
-  }
-  if (filter.excludeServices && filter.excludeServices.length > 0) {
-    clauses.push(`-service:${serviceList(filter.excludeServices)}`);
-  }
+  const clauses = facetClauses(filter);
   if (clauses.length === 0) return isMatchAll(userQuery) ? '*' : userQuery.trim();
   if (isMatchAll(userQuery)) return clauses.join(' AND ');
   return [`(${userQuery.trim()})`, ...clauses].join(' AND ');
@@ -45,9 +55,7 @@ export function buildSearchQuery(userQuery: string, filter: SearchFilter): strin
 
 /** A compact, stable description of a filter for the manifest and logs. */
 export function describeFilter(filter: SearchFilter): string {
-  const parts: string[] = [];
-  if (filter.includeServices) parts.push(`service:${serviceList(filter.includeServices)}`);
-  if (filter.excludeServices) parts.push(`-service:${serviceList(filter.excludeServices)}`);
+  const parts = facetClauses(filter);
   if (filter.track) parts.push(`track:${filter.track}`);
   if (filter.states) parts.push(`states:${filter.states.join('|')}`);
   return parts.join(' ') || '*';

@@ -2,16 +2,16 @@ import { ISSUE_STATES, SEARCH_RESULT_CAP, type SearchResultWire, TRACKS } from '
 import type { SearchFilter } from './query';
 import type { SearchScope } from './scope';
 
-export type SplitKind = 'time' | 'service' | 'track' | 'states';
-export const SPLIT_KINDS: readonly SplitKind[] = ['time', 'service', 'track', 'states'];
+export type SplitKind = 'time' | 'service' | 'track' | 'states' | 'error_type';
+export const SPLIT_KINDS: readonly SplitKind[] = ['time', 'service', 'track', 'states', 'error_type'];
 
 export interface SearchWindow {
   readonly from: number;
   readonly to: number;
   readonly filter: SearchFilter;
   /**
-   * Set on both halves of a time split that came back saturated together: the issues error throughout,
-   * so further halving is the most expensive way forward and facets are tried first.
+   * Set on both halves of a time split that came back saturated with mostly the same issues: the issues
+   * error throughout, so further halving is the most expensive way forward and facets are tried first.
    */
   readonly timeDense?: boolean;
 }
@@ -27,6 +27,7 @@ export interface SaturatedResult {
   /** service (or undefined when the issue has none) and state of each result's issue, where known. */
   readonly serviceOf: (issueId: string) => string | undefined;
   readonly stateOf: (issueId: string) => string | undefined;
+  readonly errorTypeOf: (issueId: string) => string | undefined;
 }
 
 /** Services seen this often in a saturated result get a search of their own; rarer ones share one. */
@@ -40,16 +41,34 @@ export function isSaturated(resultCount: number): boolean {
   return resultCount >= SEARCH_RESULT_CAP;
 }
 
-/** Services that can be named in a positive `service:` term. Empty or missing services cannot. */
-function nameableServices(saturated: SaturatedResult, filter: SearchFilter): Map<string, number> {
-  const excluded = new Set(filter.excludeServices ?? []);
+/**
+ * How often each value of a facet appears in a saturated result, for values that can be named in a
+ * positive term: empty or missing values cannot, and excluded ones are already searched elsewhere.
+ */
+function nameableValues(
+  saturated: SaturatedResult,
+  valueOf: (issueId: string) => string | undefined,
+  excluded: readonly string[] = [],
+): Map<string, number> {
+  const skip = new Set(excluded);
   const counts = new Map<string, number>();
   for (const result of saturated.results) {
-    const service = saturated.serviceOf(result.id);
-    if (service === undefined || service === '' || excluded.has(service)) continue;
-    counts.set(service, (counts.get(service) ?? 0) + 1);
+    const value = valueOf(result.id);
+    if (value === undefined || value === '' || skip.has(value)) continue;
+    counts.set(value, (counts.get(value) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Divides a named group in two by what the saturated result showed, so most parts fit at once. */
+function halveGroup(group: readonly string[], seen: ReadonlyMap<string, number>): string[][] {
+  const groups = packServices(
+    new Map(group.map((value) => [value, seen.get(value) ?? 0])),
+    SEARCH_RESULT_CAP / 2,
+  );
+  if (groups.length >= 2) return groups;
+  const middle = Math.ceil(group.length / 2);
+  return [group.slice(0, middle), group.slice(middle)];
 }
 
 /**
@@ -81,28 +100,24 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
   const { filter } = window;
   const included = filter.includeServices;
   if (included && included.length === 1) return undefined;
-  const seen = nameableServices(saturated, filter);
+  const seen = nameableValues(saturated, saturated.serviceOf, filter.excludeServices);
   if (included) {
-    // Halve the group by what the saturated result showed, so most parts fit under the cap at once.
-    const expected = new Map(included.map((service) => [service, seen.get(service) ?? 0]));
-    let groups = packServices(expected, SEARCH_RESULT_CAP / 2);
-    if (groups.length < 2)
-      groups = [
-        included.slice(0, Math.ceil(included.length / 2)),
-        included.slice(Math.ceil(included.length / 2)),
-      ];
     return {
       kind: 'service',
-      windows: groups.map((services) => ({ ...window, filter: { ...filter, includeServices: services } })),
+      windows: halveGroup(included, seen).map((services) => ({
+        ...window,
+        filter: { ...filter, includeServices: services },
+      })),
     };
   }
   if (seen.size === 0) return undefined;
   const dense = new Map([...seen].filter(([, count]) => count >= DENSE_SERVICE_VISIBLE_COUNT));
   const sparse = new Map([...seen].filter(([, count]) => count < DENSE_SERVICE_VISIBLE_COUNT));
-  const groups = [
-    ...[...dense.keys()].map((service) => [service]),
-    ...packServices(sparse, SHARED_GROUP_VISIBLE_LIMIT),
-  ];
+  const sparseGroups = packServices(sparse, SHARED_GROUP_VISIBLE_LIMIT);
+  // The last group of rarely seen services doubles as the remainder, which excludes every other service;
+  // a lone group stays named, so that the remainder always excludes something new.
+  if (dense.size + sparseGroups.length > 1) sparseGroups.pop();
+  const groups = [...[...dense.keys()].map((service) => [service]), ...sparseGroups];
   const { excludeServices: _previous, ...rest } = filter;
   const windows: SearchWindow[] = groups.map((services) => ({
     from: window.from,
@@ -112,9 +127,47 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
   windows.push({
     from: window.from,
     to: window.to,
-    filter: { ...filter, excludeServices: [...(filter.excludeServices ?? []), ...seen.keys()] },
+    filter: { ...filter, excludeServices: [...(filter.excludeServices ?? []), ...groups.flat()] },
   });
   return { kind: 'service', windows };
+}
+
+/**
+ * Error types partition one service's issues the way services partition the org: the types seen get
+ * searches of their own (packed by how often they were seen) and a remainder excludes them, so an issue
+ * of an unseen or missing type is still found.
+ */
+function errorTypeSplit(window: SearchWindow, saturated: SaturatedResult): Split | undefined {
+  const { filter } = window;
+  const seen = nameableValues(saturated, saturated.errorTypeOf, filter.excludeErrorTypes);
+  if (filter.includeErrorTypes) {
+    if (filter.includeErrorTypes.length < 2) return undefined;
+    return {
+      kind: 'error_type',
+      windows: halveGroup(filter.includeErrorTypes, seen).map((types) => ({
+        ...window,
+        filter: { ...filter, includeErrorTypes: types },
+      })),
+    };
+  }
+  if (seen.size === 0) return undefined;
+  const { excludeErrorTypes: _previous, ...rest } = filter;
+  let groups = packServices(seen, SEARCH_RESULT_CAP / 2);
+  if (groups.length < 2)
+    groups = seen.size >= 2 ? halveGroup([...seen.keys()], seen) : [[...seen.keys()], []];
+  // The smallest group doubles as the remainder, which excludes every other type: no search for "the rest".
+  groups.pop();
+  const named = groups.flat();
+  return {
+    kind: 'error_type',
+    windows: [
+      ...groups.map((types) => ({ ...window, filter: { ...rest, includeErrorTypes: types } })),
+      {
+        ...window,
+        filter: { ...filter, excludeErrorTypes: [...(filter.excludeErrorTypes ?? []), ...named] },
+      },
+    ],
+  };
 }
 
 function timeSplit(window: SearchWindow): Split | undefined {
@@ -150,45 +203,48 @@ function statesSplit(
 ): Split | undefined {
   const searchable = new Set<string>(ISSUE_STATES);
   if ([...statesSeenInRun].some((state) => !searchable.has(state))) return undefined;
-  if (window.filter.states) {
-    if (window.filter.states.length < 2) return undefined;
-    return {
-      kind: 'states',
-      windows: window.filter.states.map((state) => ({
-        ...window,
-        filter: { ...window.filter, states: [state] },
-      })),
-    };
-  }
-  const seen = new Set<string>();
-  for (const result of saturated.results) {
-    const state = saturated.stateOf(result.id);
-    if (state && searchable.has(state)) seen.add(state);
-  }
-  const unseen = ISSUE_STATES.filter((state) => !seen.has(state));
-  const groups = [...[...seen].sort().map((state) => [state]), ...(unseen.length > 0 ? [unseen] : [])];
-  if (groups.length < 2) return undefined;
+  const candidates = window.filter.states ?? ISSUE_STATES;
+  if (candidates.length < 2) return undefined;
+  const seen = nameableValues(saturated, saturated.stateOf);
+  const inDocumentedOrder = (states: readonly string[]) =>
+    ISSUE_STATES.filter((state) => states.includes(state));
   return {
     kind: 'states',
-    windows: groups.map((states) => ({ ...window, filter: { ...window.filter, states } })),
+    windows: halveGroup(candidates, seen)
+      .map(inDocumentedOrder)
+      .map((states) => ({ ...window, filter: { ...window.filter, states } })),
   };
 }
 
 /**
  * Picks the cheapest way to divide a saturated window so that every step makes progress:
  * services first (a remainder query guarantees progress and services bound issue counts), then time
- * (cheap for bursts), then track and states (needed when issues error continuously in one service).
- * `undefined` means the window cannot be divided any further and must be declared incomplete.
+ * (cheap for bursts), then track, error type and states, which are what still divides issues that error
+ * continuously in one service; time comes last for those. A kind in `unavailable` is skipped, such as
+ * the error-type facet once the API has refused it. `undefined` means the window cannot be divided any
+ * further and must be declared incomplete.
  */
 export function chooseSplit(
   window: SearchWindow,
   saturated: SaturatedResult,
   scope: SearchScope,
   statesSeenInRun: ReadonlySet<string>,
+  unavailable: ReadonlySet<SplitKind> = new Set(),
 ): Split | undefined {
-  const facetSplits = () => trackSplit(window, scope) ?? statesSplit(window, saturated, statesSeenInRun);
-  const service = serviceSplit(window, saturated);
-  if (service) return service;
-  if (window.timeDense) return facetSplits() ?? timeSplit(window);
-  return timeSplit(window) ?? facetSplits();
+  const candidates: Record<SplitKind, () => Split | undefined> = {
+    service: () => serviceSplit(window, saturated),
+    time: () => timeSplit(window),
+    track: () => trackSplit(window, scope),
+    error_type: () => errorTypeSplit(window, saturated),
+    states: () => statesSplit(window, saturated, statesSeenInRun),
+  };
+  const order: SplitKind[] = window.timeDense
+    ? ['service', 'track', 'error_type', 'states', 'time']
+    : ['service', 'time', 'track', 'error_type', 'states'];
+  for (const kind of order) {
+    if (unavailable.has(kind)) continue;
+    const split = candidates[kind]();
+    if (split) return split;
+  }
+  return undefined;
 }

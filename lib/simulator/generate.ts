@@ -348,14 +348,15 @@ function addCollisions(
   times: number[][],
   assignment: ServiceProfile[],
   collisionService: ServiceProfile | undefined,
-): void {
+): Set<number> {
   const { from, to } = options;
   // Exact hour and minute boundaries, so bucket edges are exercised too.
   const hourMark = Math.ceil((from + (to - from) / 3) / HOUR) * HOUR;
   const bigInstant = hourMark < to ? hourMark : Math.ceil((from + (to - from) / 3) / MINUTE) * MINUTE;
   const instant = bigInstant < to ? bigInstant : from;
   const sameService = assignment.flatMap((profile, index) => (profile === collisionService ? [index] : []));
-  for (const index of sameService.slice(0, 150)) times[index]?.push(instant);
+  const outage = sameService.slice(0, 150);
+  for (const index of outage) times[index]?.push(instant);
   for (let collision = 0; collision < 5; collision++) {
     const at = random.chance(0.5)
       ? Math.min(to - 1, Math.floor((from + random.next() * (to - from)) / MINUTE) * MINUTE)
@@ -365,7 +366,14 @@ function addCollisions(
       times[random.int(assignment.length)]?.push(Math.max(from, at));
     }
   }
+  return new Set(outage);
 }
+
+/**
+ * The issues of the big collision share one error type, like an outage that fails many code paths the
+ * same way at once: the case where no facet divides the instant, so it must be declared incomplete.
+ */
+const OUTAGE_ERROR_TYPE = 'TimeoutError';
 
 /** Turns unsorted timestamps into a series; users and sessions follow from the issue's end-user pool. */
 export function buildSeries(
@@ -464,9 +472,10 @@ export function generateOrg(options: OrgOptions = {}): SimulatedOrg {
   const times = assignment.map((_, index) =>
     occurrenceTimes(root.fork(`times:${index}`), resolved, index, bursts),
   );
-  if (resolved.distribution === 'collisions') {
-    addCollisions(root.fork('collisions'), resolved, times, assignment, collisionService);
-  }
+  const outage =
+    resolved.distribution === 'collisions'
+      ? addCollisions(root.fork('collisions'), resolved, times, assignment, collisionService)
+      : new Set<number>();
 
   const allProfiles = [...profiles, noService];
   const issues: SimulatedIssue[] = [];
@@ -500,7 +509,7 @@ export function generateOrg(options: OrgOptions = {}): SimulatedOrg {
       platform,
       languages,
       state,
-      errorType: random.pick(errors.types),
+      errorType: outage.has(index) ? OUTAGE_ERROR_TYPE : random.pick(errors.types),
       errorMessage: random.pick(ERROR_MESSAGES),
       filePath: random.pick(errors.files),
       functionName: random.pick(errors.functions),

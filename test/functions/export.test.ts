@@ -216,7 +216,13 @@ describe('scheduled export', () => {
     expect(value('IncompleteWindows')).toBe(0);
     expect(value('WatermarkLagMinutes')).toBe(10);
     const splits = metrics.filter((metric) => metric.name === 'Splits');
-    expect(splits.map((metric) => metric.kind).sort()).toEqual(['service', 'states', 'time', 'track']);
+    expect(splits.map((metric) => metric.kind).sort()).toEqual([
+      'error_type',
+      'service',
+      'states',
+      'time',
+      'track',
+    ]);
     expect(splits.every((metric) => JSON.stringify(metric.dimensions) === '[["service","kind"]]')).toBe(true);
   });
 

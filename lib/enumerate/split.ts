@@ -47,13 +47,13 @@ export function isSaturated(resultCount: number): boolean {
  */
 function nameableValues(
   saturated: SaturatedResult,
-  valueOf: (issueId: string) => string | undefined,
+  facetOf: (issueId: string) => string | undefined,
   excluded: readonly string[] = [],
 ): Map<string, number> {
   const skip = new Set(excluded);
   const counts = new Map<string, number>();
   for (const result of saturated.results) {
-    const value = valueOf(result.id);
+    const value = facetOf(result.id);
     if (value === undefined || value === '' || skip.has(value)) continue;
     counts.set(value, (counts.get(value) ?? 0) + 1);
   }

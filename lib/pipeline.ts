@@ -183,7 +183,7 @@ export async function runExport(
           },
           scope,
           bucket,
-          density.initialWindows(scope, bucket),
+          density.plan(scope, bucket),
         ),
       );
     }

@@ -6,7 +6,7 @@ import { describeScope, type SearchScope } from './scope';
 import { packServices, type SearchWindow } from './split';
 
 /** Groups are packed below the cap so that a bucket with a little more activity than the last still fits. */
-export const PLANNED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.75);
+export const PLANNED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * Number(process.env.PGL ?? 0.75));
 /** A service (or service and track) with this many issues would likely saturate a whole-bucket search. */
 const REPLAY_THRESHOLD = Math.floor(SEARCH_RESULT_CAP * 0.95);
 
@@ -15,13 +15,41 @@ interface ReplayWindow {
   readonly fromOffset: number;
   readonly toOffset: number;
   readonly filter: SearchFilter;
+  readonly issues: number;
 }
 
-interface MergedWindow {
+/** A planned search and the issues it found in the bucket before. */
+export interface ExpectedWindow extends SearchWindow {
+  readonly expected: number;
+}
+
+/**
+ * How a bucket starts. The calibration windows, the big services' own searches, go first: how many issues
+ * they find against what they found the bucket before measures the bucket's growth, and the remaining
+ * small services are packed with their expected counts scaled by that growth, so a bucket busier than the
+ * last is not packed into saturated searches and a quieter one needs fewer.
+ */
+export interface BucketPlan {
+  readonly calibration: readonly ExpectedWindow[];
+  remaining(growth: number): SearchWindow[];
+}
+
+/** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
+const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
+
+export function measuredGrowth(windows: readonly ExpectedWindow[], found: readonly number[]): number {
+  const expected = windows.reduce((sum, window) => sum + window.expected, 0);
+  if (expected === 0) return 1;
+  const actual = found.reduce((sum, count) => sum + count, 0);
+  return Math.min(GROWTH_BOUNDS.highest, Math.max(GROWTH_BOUNDS.lowest, actual / expected));
+}
+
+/** A window to search in the next bucket, placed in this one, with the issues it is expected to hold. */
+interface PlannedSpan {
   readonly from: number;
   readonly to: number;
   readonly filter: SearchFilter;
-  readonly issueIds: ReadonlySet<string>;
+  readonly issues: number;
 }
 
 interface Observation {
@@ -86,16 +114,19 @@ function coversBucket(own: readonly LeafWindow[], bucket: Bucket): boolean {
  * time: a time split is only needed where the issues are, so a quiet track or hour need not pay for it
  * again, and halves that saw the same continuously erroring issues cost no more as one window.
  */
-function mergeQuietNeighbours(own: readonly LeafWindow[]): MergedWindow[] {
+function mergeQuietNeighbours(own: readonly LeafWindow[]): PlannedSpan[] {
   const byFilter = new Map<string, LeafWindow[]>();
   for (const leaf of own) {
     const key = JSON.stringify(leaf.filter);
     byFilter.set(key, [...(byFilter.get(key) ?? []), leaf]);
   }
-  const windows: MergedWindow[] = [];
+  const windows: PlannedSpan[] = [];
   for (const leaves of byFilter.values()) {
     const ordered = [...leaves].sort((a, b) => a.from - b.from);
-    let current: MergedWindow | undefined;
+    let current: { from: number; to: number; filter: SearchFilter; issueIds: Set<string> } | undefined;
+    const close = () => {
+      if (current) windows.push({ ...current, issues: current.issueIds.size });
+    };
     for (const leaf of ordered) {
       const ids = leaf.results.map((result) => result.id);
       if (current && current.to === leaf.from) {
@@ -105,12 +136,67 @@ function mergeQuietNeighbours(own: readonly LeafWindow[]): MergedWindow[] {
           continue;
         }
       }
-      if (current) windows.push(current);
+      close();
       current = { from: leaf.from, to: leaf.to, filter: leaf.filter, issueIds: new Set(ids) };
     }
-    if (current) windows.push(current);
+    close();
   }
   return windows;
+}
+
+/** Without a time split to learn from, the share of a service's issues assumed to error all bucket. */
+const ASSUMED_CONTINUOUS_SHARE = 0.5;
+const MAX_EVEN_WINDOWS = 16;
+
+/**
+ * Divides a service's bucket into equal time windows, per track when it was searched by track, sized by
+ * its issue count and by how many of its issues erred in more than one window (those are found by every
+ * window they erred in). A busy stretch of the last bucket, such as a burst, does not recur at the same
+ * minutes, so its windows are not copied. `undefined` when the service was divided by another facet, or
+ * when its issues error so continuously that time cannot divide them.
+ */
+function evenTimeDivision(
+  own: readonly LeafWindow[],
+  bucket: Bucket,
+  service: string,
+): PlannedSpan[] | undefined {
+  const simple = own.every(
+    (leaf) => !leaf.filter.states && !leaf.filter.includeErrorTypes && !leaf.filter.excludeErrorTypes,
+  );
+  if (!simple) return undefined;
+  const tracked = own.every((leaf) => leaf.filter.track !== undefined);
+  const strata = tracked ? TRACKS.map((track) => own.filter((leaf) => leaf.filter.track === track)) : [own];
+  const continuousShare = (leaves: readonly LeafWindow[]): number | undefined => {
+    const distinct = new Set(leaves.flatMap((leaf) => leaf.results.map((result) => result.id))).size;
+    const found = leaves.reduce((sum, leaf) => sum + leaf.results.length, 0);
+    if (leaves.length < 2 || distinct === 0) return undefined;
+    return Math.min(1, Math.max(0, (found / distinct - 1) / (leaves.length - 1)));
+  };
+  const serviceShare = continuousShare(own) ?? ASSUMED_CONTINUOUS_SHARE;
+  const spans: PlannedSpan[] = [];
+  for (const leaves of strata) {
+    const track = tracked ? leaves[0]?.filter.track : undefined;
+    if (tracked && track === undefined) continue;
+    const issues = new Set(leaves.flatMap((leaf) => leaf.results.map((result) => result.id))).size;
+    const share = continuousShare(leaves) ?? serviceShare;
+    const perWindow = (windows: number) => issues * (1 / windows + (1 - 1 / windows) * share);
+    let windows = 1;
+    while (perWindow(windows) > PLANNED_GROUP_LIMIT && windows < MAX_EVEN_WINDOWS) windows += 1;
+    if (perWindow(windows) > PLANNED_GROUP_LIMIT) return undefined;
+    const length = bucket.end - bucket.start;
+    const filter: SearchFilter = track
+      ? { includeServices: [service], track }
+      : { includeServices: [service] };
+    for (let index = 0; index < windows; index++) {
+      spans.push({
+        from: bucket.start + Math.floor((index * length) / windows),
+        to: bucket.start + Math.floor(((index + 1) * length) / windows),
+        filter,
+        issues: Math.round(perWindow(windows)),
+      });
+    }
+  }
+  return spans;
 }
 
 function distinctCount(sets: Map<string, Set<string>>): Map<string, number> {
@@ -170,7 +256,7 @@ export class ServiceDensityModel {
       if (own.some((leaf) => leaf.filter.states)) continue;
       if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
       const windows: ReplayWindow[] = [];
-      for (const window of mergeQuietNeighbours(own)) {
+      for (const window of evenTimeDivision(own, bucket, service) ?? mergeQuietNeighbours(own)) {
         const { track } = window.filter;
         const wholeTrack =
           track !== undefined &&
@@ -180,12 +266,13 @@ export class ServiceDensityModel {
           !window.filter.includeErrorTypes &&
           !window.filter.excludeErrorTypes;
         // A whole track of the service in one window packs with other services' searches of that track.
-        if (wholeTrack) replayedTracks.push({ track, service, issues: window.issueIds.size });
+        if (wholeTrack) replayedTracks.push({ track, service, issues: window.issues });
         else
           windows.push({
             fromOffset: window.from - bucket.start,
             toOffset: window.to - bucket.start,
             filter: window.filter,
+            issues: window.issues,
           });
       }
       replay.set(service, windows);
@@ -213,28 +300,33 @@ export class ServiceDensityModel {
 
   /**
    * The windows to start a bucket with: one unfiltered search when the last bucket fit in one, else one
-   * per packed service group, per track group and per replayed window. The smallest untracked group
+   * per replayed window, per track group and per packed service group. The smallest untracked group
    * doubles as the remainder (`-service:(every other known service)`), which also catches services never
    * seen before, at no extra search.
    */
-  initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
+  plan(scope: SearchScope, bucket: Bucket): BucketPlan {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
-    if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) return [whole({})];
-    const windows: SearchWindow[] = [];
+    if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) {
+      return { calibration: [], remaining: () => [whole({})] };
+    }
+    const calibration: ExpectedWindow[] = [];
     for (const replayed of observation.replay.values()) {
       for (const window of replayed) {
-        windows.push({
+        calibration.push({
           from: bucket.start + window.fromOffset,
           to: bucket.start + window.toOffset,
           filter: window.filter,
+          expected: window.issues,
         });
       }
     }
     for (const [track, counts] of observation.byTrack) {
       if (counts.size === 0) continue;
-      for (const services of packServices(counts, PLANNED_GROUP_LIMIT))
-        windows.push(whole({ includeServices: services, track }));
+      for (const services of packServices(counts, PLANNED_GROUP_LIMIT)) {
+        const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
+        calibration.push({ ...whole({ includeServices: services, track }), expected });
+      }
     }
     const knownServices = [
       ...new Set([
@@ -243,13 +335,31 @@ export class ServiceDensityModel {
         ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
       ]),
     ];
-    if (knownServices.length === 0) return [whole({})];
-    const groups = packServices(observation.untracked, PLANNED_GROUP_LIMIT);
-    const remainderGroup = new Set(groups.pop() ?? []);
-    windows.push(...groups.map((services) => whole({ includeServices: services })));
-    windows.push(
-      whole({ excludeServices: knownServices.filter((service) => !remainderGroup.has(service)).sort() }),
-    );
-    return windows;
+    if (knownServices.length === 0) return { calibration: [], remaining: () => [whole({})] };
+    const untracked = new Map(observation.untracked);
+    // Without big services to measure growth on, the busiest small one is searched first, alone.
+    if (calibration.length === 0 && untracked.size > 2) {
+      const [busiest, expected] = [...untracked].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+      calibration.push({ ...whole({ includeServices: [busiest] }), expected });
+      untracked.delete(busiest);
+    }
+    return {
+      calibration,
+      remaining(growth) {
+        const scaled = new Map([...untracked].map(([service, count]) => [service, count * growth]));
+        const groups = packServices(scaled, PLANNED_GROUP_LIMIT);
+        const remainderGroup = new Set(groups.pop() ?? []);
+        return [
+          ...groups.map((services) => whole({ includeServices: services })),
+          whole({ excludeServices: knownServices.filter((service) => !remainderGroup.has(service)).sort() }),
+        ];
+      },
+    };
+  }
+
+  /** The plan's windows when the bucket turns out as busy as the last. */
+  initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
+    const plan = this.plan(scope, bucket);
+    return [...plan.calibration.map(({ expected: _expected, ...window }) => window), ...plan.remaining(1)];
   }
 }

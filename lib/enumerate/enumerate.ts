@@ -2,6 +2,7 @@ import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
+import { type BucketPlan, measuredGrowth } from './density';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { chooseSplit, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
@@ -76,7 +77,7 @@ export async function enumerateBucket(
   context: EnumerationContext,
   scope: SearchScope,
   bucket: Bucket,
-  initialWindows: readonly SearchWindow[],
+  plan: BucketPlan,
 ): Promise<BucketEnumeration> {
   const leaves: LeafWindow[] = [];
   const incomplete: IncompleteWindow[] = [];
@@ -166,6 +167,15 @@ export async function enumerateBucket(
     );
   };
 
-  await Promise.all(initialWindows.map(async (window) => settle(window, await search(window))));
+  const calibration = plan.calibration.map(({ expected: _expected, ...window }) => window);
+  const measured = await Promise.all(calibration.map(search));
+  const growth = measuredGrowth(
+    plan.calibration,
+    measured.map((response) => response.data.length),
+  );
+  await Promise.all([
+    ...calibration.map((window, index) => settle(window, measured[index]!)),
+    ...plan.remaining(growth).map(async (window) => settle(window, await search(window))),
+  ]);
   return { bucket, scope, leaves, searches, splits, incomplete };
 }

@@ -33,7 +33,7 @@ export interface SaturatedResult {
 /** Services seen this often in a saturated result get a search of their own; rarer ones share one. */
 const DENSE_SERVICE_VISIBLE_COUNT = 10;
 /** Rare services share a search up to this many issues seen in the saturated result... */
-const SHARED_GROUP_VISIBLE_LIMIT = 30;
+const SHARED_GROUP_VISIBLE_LIMIT = 15;
 /** ...and up to this many services, to keep the query short. */
 export const MAX_SERVICES_PER_QUERY = 40;
 

@@ -35,7 +35,7 @@ describe('planning a bucket from the one before', () => {
     ]);
   });
 
-  it('packs services, splits big ones by track, replays time windows for the densest, and folds the remainder into the smallest group', () => {
+  it('packs services, splits big ones by track, divides the densest into equal time windows, and folds the remainder into the smallest group', () => {
     const model = new ServiceDensityModel();
     const bucket = { start: 0, end: HOUR };
     model.record(
@@ -57,8 +57,10 @@ describe('planning a bucket from the one before', () => {
     const next = { start: HOUR, end: 2 * HOUR };
     const plan = model.initialWindows(scope, next);
     expect(plan).toEqual([
-      { from: HOUR, to: HOUR + HOUR / 2, filter: { includeServices: ['huge'] } },
-      { from: HOUR + HOUR / 2, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
+      // 180 distinct issues, none in both halves: three equal windows of about 60 each.
+      { from: HOUR, to: HOUR + HOUR / 3, filter: { includeServices: ['huge'] } },
+      { from: HOUR + HOUR / 3, to: HOUR + (2 * HOUR) / 3, filter: { includeServices: ['huge'] } },
+      { from: HOUR + (2 * HOUR) / 3, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
@@ -91,7 +93,7 @@ describe('planning a bucket from the one before', () => {
     expect(late.map((window) => [window.from, window.to])).toEqual([[HOUR, 2 * HOUR]]);
   });
 
-  it('replays exact filters, merges quiet neighbours, and never replays a state split', () => {
+  it('divides each track of a busy service by its own count, and never replays a state split', () => {
     const model = new ServiceDensityModel();
     const bucket = { start: 0, end: HOUR };
     model.record(
@@ -119,13 +121,48 @@ describe('planning a bucket from the one before', () => {
     const hot = plan
       .filter((window) => window.filter.includeServices?.[0] === 'hot')
       .map((window) => [window.filter.track, window.from, window.to]);
-    // The busy track keeps its half-hour windows; the quiet tracks' halves merge back into whole buckets.
+    // The busy track is divided by its count; the quiet tracks are searched whole, with other services.
     expect(hot).toEqual([
-      ['trace', HOUR, HOUR + HOUR / 2],
-      ['trace', HOUR + HOUR / 2, 2 * HOUR],
+      ['trace', HOUR, HOUR + HOUR / 3],
+      ['trace', HOUR + HOUR / 3, HOUR + (2 * HOUR) / 3],
+      ['trace', HOUR + (2 * HOUR) / 3, 2 * HOUR],
       ['logs', HOUR, 2 * HOUR],
       ['rum', HOUR, 2 * HOUR],
     ]);
     expect(plan.some((window) => window.filter.states)).toBe(false);
+  });
+  it('replays the windows of issues that error all bucket, merging halves that saw the same issues', () => {
+    const model = new ServiceDensityModel();
+    const bucket = { start: 0, end: HOUR };
+    // The same 60 issues erred in both halves of each error-type group: time cannot divide them.
+    const leaves = ['a', 'b'].flatMap((group) => [
+      leaf(0, HOUR / 2, { includeServices: ['steady'], includeErrorTypes: [group] }, `steady-${group}`, 60),
+      leaf(
+        HOUR / 2,
+        HOUR,
+        { includeServices: ['steady'], includeErrorTypes: [group] },
+        `steady-${group}`,
+        60,
+      ),
+    ]);
+    leaves.push(
+      leaf(0, HOUR, { includeServices: ['steady'], excludeErrorTypes: ['a', 'b'] }, 'steady', 1, 900),
+    );
+    model.record(scope, bucket, leaves, (id) =>
+      id.startsWith('steady') ? 'steady' : serviceOfIssue.get(id),
+    );
+    const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+    expect(
+      plan
+        .filter((window) => window.filter.includeServices?.[0] === 'steady')
+        .map((window) => [
+          window.filter.includeErrorTypes ?? window.filter.excludeErrorTypes,
+          window.to - window.from,
+        ]),
+    ).toEqual([
+      [['a'], HOUR],
+      [['b'], HOUR],
+      [['a', 'b'], HOUR],
+    ]);
   });
 });

@@ -208,6 +208,9 @@ export async function runExport(
           bucket,
           enumeration.leaves,
           (issueId) => bucketHydrator.issueOf(issueId)?.attributes.service,
+          unavailableSplits.has('error_type')
+            ? undefined
+            : (issueId) => bucketHydrator.issueOf(issueId)?.attributes.error_type,
         );
       }
       searches += enumeration.searches;

@@ -6,7 +6,9 @@ import { describeScope, type SearchScope } from './scope';
 import { packServices, type SearchWindow } from './split';
 
 /** Groups are packed below the cap so that a bucket with a little more activity than the last still fits. */
-export const PLANNED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * Number(process.env.PGL ?? 0.75));
+export const PLANNED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.75);
+/** Small services are packed after the bucket's growth was measured, so they can be packed closer to the cap. */
+const CALIBRATED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.85);
 /** A service (or service and track) with this many issues would likely saturate a whole-bucket search. */
 const REPLAY_THRESHOLD = Math.floor(SEARCH_RESULT_CAP * 0.95);
 
@@ -199,6 +201,78 @@ function evenTimeDivision(
   return spans;
 }
 
+/**
+ * Packs a busy service's error types into searches of about `PLANNED_GROUP_LIMIT` issues over the whole
+ * bucket. Error types divide a service without returning an issue twice, as overlapping time windows do,
+ * and each issue's impacted counts stay exact. The group holding the issues without a nameable type (or,
+ * without those, the smallest group) is the remainder that excludes every other group's types, so types
+ * never seen before are still found. `undefined` when the types would not make fewer searches than
+ * `atMost`.
+ */
+function errorTypeGroups(
+  issueIds: ReadonlySet<string>,
+  errorTypeOf: (issueId: string) => string | undefined,
+  bucket: Bucket,
+  service: string,
+  atMost: number,
+): PlannedSpan[] | undefined {
+  const counts = new Map<string, number>();
+  let unnamed = 0;
+  for (const issueId of issueIds) {
+    const type = errorTypeOf(issueId);
+    if (type === undefined || type === '') unnamed += 1;
+    else counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  const groups = packServices(counts, PLANNED_GROUP_LIMIT);
+  if (groups.length < 2 || groups.length > atMost) return undefined;
+  const loads = groups.map((types) => types.reduce((sum, type) => sum + (counts.get(type) ?? 0), 0));
+  let remainder = loads.length - 1;
+  if (unnamed > 0) {
+    remainder = loads.reduce((best, load, index) => (load < loads[best]! ? index : best), remainder);
+    if (loads[remainder]! + unnamed > PLANNED_GROUP_LIMIT && groups.length + 1 > atMost) return undefined;
+    if (loads[remainder]! + unnamed > PLANNED_GROUP_LIMIT) {
+      groups.push([]);
+      loads.push(0);
+      remainder = groups.length - 1;
+    }
+  }
+  const whole = { from: bucket.start, to: bucket.end };
+  const spans: PlannedSpan[] = [];
+  const named: string[] = [];
+  groups.forEach((types, index) => {
+    if (index === remainder) return;
+    named.push(...types);
+    spans.push({
+      ...whole,
+      filter: { includeServices: [service], includeErrorTypes: types },
+      issues: loads[index]!,
+    });
+  });
+  spans.push({
+    ...whole,
+    filter: { includeServices: [service], excludeErrorTypes: named.sort() },
+    issues: loads[remainder]! + unnamed,
+  });
+  return spans;
+}
+
+/**
+ * How to search a busy service in the next bucket: by error type when that takes no more searches than
+ * equal time windows, else by time. `undefined` when neither divides it (its windows are replayed).
+ */
+function divideService(
+  own: readonly LeafWindow[],
+  bucket: Bucket,
+  service: string,
+  errorTypeOf: ((issueId: string) => string | undefined) | undefined,
+): PlannedSpan[] | undefined {
+  const byTime = evenTimeDivision(own, bucket, service);
+  const timeSearches = byTime?.filter((span) => span.issues > 0).length ?? MAX_EVEN_WINDOWS;
+  if (!errorTypeOf) return byTime;
+  const issueIds = new Set(own.flatMap((leaf) => leaf.results.map((result) => result.id)));
+  return errorTypeGroups(issueIds, errorTypeOf, bucket, service, timeSearches) ?? byTime;
+}
+
 function distinctCount(sets: Map<string, Set<string>>): Map<string, number> {
   return new Map([...sets].map(([service, issues]) => [service, issues.size]));
 }
@@ -224,6 +298,8 @@ export class ServiceDensityModel {
     bucket: Bucket,
     leaves: readonly LeafWindow[],
     serviceOf: (issueId: string) => string | undefined,
+    /** Given only while the API accepts error-type searches: busy services are then planned by type. */
+    errorTypeOf?: (issueId: string) => string | undefined,
   ): void {
     const key = describeScope(scope);
     const previous = this.latest.get(key);
@@ -256,7 +332,7 @@ export class ServiceDensityModel {
       if (own.some((leaf) => leaf.filter.states)) continue;
       if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
       const windows: ReplayWindow[] = [];
-      for (const window of evenTimeDivision(own, bucket, service) ?? mergeQuietNeighbours(own)) {
+      for (const window of divideService(own, bucket, service, errorTypeOf) ?? mergeQuietNeighbours(own)) {
         const { track } = window.filter;
         const wholeTrack =
           track !== undefined &&
@@ -347,7 +423,7 @@ export class ServiceDensityModel {
       calibration,
       remaining(growth) {
         const scaled = new Map([...untracked].map(([service, count]) => [service, count * growth]));
-        const groups = packServices(scaled, PLANNED_GROUP_LIMIT);
+        const groups = packServices(scaled, CALIBRATED_GROUP_LIMIT);
         const remainderGroup = new Set(groups.pop() ?? []);
         return [
           ...groups.map((services) => whole({ includeServices: services })),

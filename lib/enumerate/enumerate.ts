@@ -167,15 +167,41 @@ export async function enumerateBucket(
     );
   };
 
+  /**
+   * A plan names error types only after the API accepted them, but should it refuse them after all, the
+   * service's error-type windows of the whole bucket are searched as one window of the service instead.
+   */
+  const withoutErrorTypes = new Set<string>();
+  const searchPlanned = async (
+    window: SearchWindow,
+  ): Promise<[SearchWindow, SearchResponseWire] | undefined> => {
+    try {
+      return [window, await search(window)];
+    } catch (error) {
+      const { includeErrorTypes, excludeErrorTypes, ...rest } = window.filter;
+      const refused = error instanceof DatadogApiError && error.status === 400;
+      const wholeBucket = window.from === bucket.start && window.to === bucket.end;
+      if (!refused || !wholeBucket || (!includeErrorTypes && !excludeErrorTypes)) throw error;
+      context.unavailableSplits.add('error_type');
+      const key = JSON.stringify(rest);
+      if (withoutErrorTypes.has(key)) return undefined;
+      withoutErrorTypes.add(key);
+      const merged = { ...window, filter: rest };
+      return [merged, await search(merged)];
+    }
+  };
   const calibration = plan.calibration.map(({ expected: _expected, ...window }) => window);
-  const measured = await Promise.all(calibration.map(search));
+  const measured = await Promise.all(calibration.map(searchPlanned));
   const growth = measuredGrowth(
     plan.calibration,
-    measured.map((response) => response.data.length),
+    measured.map((searched) => searched?.[1].data.length ?? 0),
   );
+  const settlePlanned = async (searched: [SearchWindow, SearchResponseWire] | undefined) => {
+    if (searched) await settle(...searched);
+  };
   await Promise.all([
-    ...calibration.map((window, index) => settle(window, measured[index]!)),
-    ...plan.remaining(growth).map(async (window) => settle(window, await search(window))),
+    ...measured.map(settlePlanned),
+    ...plan.remaining(growth).map(async (window) => settlePlanned(await searchPlanned(window))),
   ]);
   return { bucket, scope, leaves, searches, splits, incomplete };
 }

@@ -380,6 +380,20 @@ function termMatches(issue: QueryableIssue, field: QueryField, values: ValueMatc
   );
 }
 
+/** Every field a query names. */
+export function queryFields(node: QueryNode): QueryField[] {
+  switch (node.kind) {
+    case 'all':
+      return [];
+    case 'term':
+      return [node.field];
+    case 'not':
+      return queryFields(node.child);
+    default:
+      return node.children.flatMap(queryFields);
+  }
+}
+
 export function matchesQuery(node: QueryNode, issue: QueryableIssue): boolean {
   switch (node.kind) {
     case 'all':

@@ -26,6 +26,7 @@ import type { SimulatedOrg } from './model';
 import { type AddOccurrencesOptions, addOccurrences, setIssueAssignee, setIssueState } from './mutations';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { parseSearchBody, parseSearchInclude, SearchEngine } from './search';
+import { parseQuery, type QueryField, type QueryNode, queryFields } from './query';
 import { caseToWire, issueToWire, teamToWire, userToWire } from './wire';
 
 export const DEFAULT_API_KEY = 'sim-api-key';
@@ -45,6 +46,11 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Most recent searches kept in `stats.searchLog`. Default 10,000. */
   searchLogLimit?: number;
+  /**
+   * Query fields the search refuses with a 400, as an API that does not offer that facet would; the
+   * exporter's error-type facet is inferred from the search syntax, so tests prove it copes without it.
+   */
+  refusedQueryFields?: readonly QueryField[];
 }
 
 export interface SimulatorStats {
@@ -243,10 +249,23 @@ class SimulatorServer {
     rateLimit: RateLimitOptions | undefined,
     faults: FaultOptions | undefined,
     private readonly searchLogLimit: number,
+    private readonly refusedQueryFields: ReadonlySet<QueryField>,
   ) {
     this.engine = new SearchEngine(org);
     this.rateLimiter = new RateLimiter(rateLimit, now);
     this.faultPlan = new FaultPlan(faults ?? {}, org.seed);
+  }
+
+  private refuseFields(query: string): void {
+    if (this.refusedQueryFields.size === 0) return;
+    let node: QueryNode;
+    try {
+      node = parseQuery(query);
+    } catch {
+      return;
+    }
+    const refused = queryFields(node).find((field) => this.refusedQueryFields.has(field));
+    if (refused) throw new BadRequestError(`unsupported facet "${refused}" in query`);
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -411,6 +430,7 @@ class SimulatorServer {
       case 'search': {
         const include = parseSearchInclude(url.searchParams.get('include'));
         const attributes = parseSearchBody(parseJsonBody(bodyText));
+        this.refuseFields(attributes.query);
         const body = this.engine.search(attributes, include);
         this.stats.searches++;
         this.stats.searchLog.push(attributes);
@@ -538,6 +558,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.rateLimit,
     options.faults,
     options.searchLogLimit ?? 10_000,
+    new Set(options.refusedQueryFields ?? []),
   );
   const server = createServer((request, response) => {
     simulator.handle(request, response).catch((error: unknown) => {

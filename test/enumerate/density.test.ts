@@ -165,4 +165,27 @@ describe('planning a bucket from the one before', () => {
       [['a', 'b'], HOUR],
     ]);
   });
+  it('plans a busy service by error type, over the whole bucket, with the group of untyped issues as the remainder', () => {
+    const model = new ServiceDensityModel();
+    const bucket = { start: 0, end: HOUR };
+    const leaves = [
+      leaf(0, HOUR / 2, { includeServices: ['busy'] }, 'busy', 90),
+      leaf(HOUR / 2, HOUR, { includeServices: ['busy'] }, 'busy', 90, 90),
+      leaf(0, HOUR, { excludeServices: ['busy'] }, 'rest', 20),
+    ];
+    // 70 issues of T1, 60 of T2, 40 of T3 and 10 without a type.
+    const typeOf = (id: string) => {
+      const index = Number(id.split('-').at(-1));
+      return index < 70 ? 'T1' : index < 130 ? 'T2' : index < 170 ? 'T3' : '';
+    };
+    model.record(scope, bucket, leaves, (id) => serviceOfIssue.get(id), typeOf);
+    const busy = model
+      .initialWindows(scope, { start: HOUR, end: 2 * HOUR })
+      .filter((window) => window.filter.includeServices?.[0] === 'busy');
+    expect(busy).toEqual([
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['busy'], includeErrorTypes: ['T1'] } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['busy'], includeErrorTypes: ['T2'] } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['busy'], excludeErrorTypes: ['T1', 'T2'] } },
+    ]);
+  });
 });

@@ -4,7 +4,11 @@ import { alignedBuckets } from '../../lib/enumerate/buckets';
 import { buildSearchQuery, quoteSearchValue } from '../../lib/enumerate/query';
 import { chooseSplit, packServices, type SaturatedResult } from '../../lib/enumerate/split';
 
-function saturated(services: Array<string | undefined>, state = 'OPEN'): SaturatedResult {
+function saturated(
+  services: Array<string | undefined>,
+  state = 'OPEN',
+  errorTypes: Array<string | undefined> = [],
+): SaturatedResult {
   const results: SearchResultWire[] = services.map((_, index) => ({
     id: `issue-${index}`,
     type: 'error_tracking_search_result',
@@ -14,7 +18,7 @@ function saturated(services: Array<string | undefined>, state = 'OPEN'): Saturat
     results,
     serviceOf: (issueId) => services[Number(issueId.slice(6))],
     stateOf: () => state,
-    errorTypeOf: () => undefined,
+    errorTypeOf: (issueId) => errorTypes[Number(issueId.slice(6))],
   };
 }
 
@@ -28,6 +32,9 @@ describe('query building', () => {
     );
     expect(buildSearchQuery('env:prod', { excludeServices: ['x'] })).toBe('(env:prod) AND -service:"x"');
     expect(buildSearchQuery('  ', {})).toBe('*');
+    expect(
+      buildSearchQuery('env:prod', { includeServices: ['a'], excludeErrorTypes: ['TypeError', 'a "b"'] }),
+    ).toBe('(env:prod) AND service:"a" AND -@error.type:("TypeError" OR "a \\"b\\"")');
   });
 });
 
@@ -139,6 +146,42 @@ describe('choosing a split', () => {
     );
     expect(dense?.kind).toBe('track');
     expect(dense?.windows.map((window) => window.filter.track)).toEqual(['trace', 'logs', 'rum']);
+  });
+
+  it('splits issues that error continuously in one service and track by error type, the smallest group as the remainder', () => {
+    const window = { ...hour, filter: { includeServices: ['a'], track: 'trace' as const }, timeDense: true };
+    const types = [...Array(60).fill('X'), ...Array(25).fill('Y'), ...Array(15).fill('Z')];
+    const split = chooseSplit(window, saturated(Array(100).fill('a'), 'OPEN', types), scope, none);
+    expect(split?.kind).toBe('error_type');
+    expect(split?.windows.map((part) => part.filter)).toEqual([
+      { includeServices: ['a'], track: 'trace', includeErrorTypes: ['X'] },
+      { includeServices: ['a'], track: 'trace', excludeErrorTypes: ['X'] },
+    ]);
+    expect(split?.windows.every((part) => part.timeDense)).toBe(true);
+    // Once the API has refused the facet, states come next.
+    expect(
+      chooseSplit(
+        window,
+        saturated(Array(100).fill('a'), 'OPEN', types),
+        scope,
+        none,
+        new Set(['error_type']),
+      )?.kind,
+    ).toBe('states');
+  });
+
+  it('names the one error type seen and excludes it in the remainder', () => {
+    const window = { ...hour, filter: { includeServices: ['a'], track: 'rum' as const }, timeDense: true };
+    const split = chooseSplit(
+      window,
+      saturated(Array(100).fill('a'), 'OPEN', Array(100).fill('X')),
+      scope,
+      none,
+    );
+    expect(split?.windows.map((part) => part.filter)).toEqual([
+      { includeServices: ['a'], track: 'rum', includeErrorTypes: ['X'] },
+      { includeServices: ['a'], track: 'rum', excludeErrorTypes: ['X'] },
+    ]);
   });
 
   it('does not split by track under a persona other than ALL or an explicit track', () => {

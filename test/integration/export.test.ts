@@ -120,6 +120,37 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(exactness?.complete).toBe(true);
   });
 
+  it('divides a service with more continuous issues than one track holds by error type, within 3 × the bound', async () => {
+    harness = await startHarness({ distribution: 'dense', issues: 1000, services: 8, seed: 13 });
+    const manifest = await harness.export();
+    const comparison = await harness.verify();
+    expectExact(comparison);
+    expect(manifest.splits.error_type).toBeGreaterThan(0);
+    expect(manifest.searches).toBeLessThanOrEqual(3 * Math.ceil(comparison.expected / 100));
+    // Later buckets search the busy services by error type from the start, each over the whole hour.
+    const typed = harness.simulator.stats.searchLog.filter((search) => search.query.includes('@error.type'));
+    const lastHour = harness.simulator.org.to - HOUR;
+    expect(typed.filter((search) => search.from === lastHour && search.to === lastHour + HOUR).length).toBe(
+      typed.filter((search) => search.from >= lastHour).length,
+    );
+  });
+
+  it('stays exact on an API that refuses the error-type facet, falling back to states and time', async () => {
+    harness = await startHarness(
+      { distribution: 'dense', issues: 300, services: 1, seed: 13 },
+      { refusedQueryFields: ['error.type'] },
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expect(manifest.splits.error_type).toBe(0);
+    expect(manifest.splits.states).toBeGreaterThan(0);
+    // Searches already in flight may be refused too; after that the run stops asking, so fewer than one
+    // refusal per bucket.
+    expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
+    expect(harness.simulator.stats.byStatus['400']).toBeLessThan(6);
+    expectExact(await harness.verify());
+  });
+
   it('same-millisecond collisions that states can still split are exported exactly', async () => {
     harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
     const manifest = await harness.export();

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { ErrorTrackingApi } from '../../lib/datadog/api';
+import { DatadogApiError } from '../../lib/datadog/errors';
+import type { SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
+import type { BucketPlan } from '../../lib/enumerate/density';
+import { enumerateBucket } from '../../lib/enumerate/enumerate';
+import type { SearchFilter } from '../../lib/enumerate/query';
+import type { SplitKind } from '../../lib/enumerate/split';
+
+const HOUR = 3_600_000;
+const bucket = { start: 0, end: HOUR };
+const scope = { query: '*', persona: 'ALL' as const };
+
+/** An API whose results depend only on the searched window, through `answer`. */
+function apiAnswering(
+  answer: (attributes: SearchRequestAttributes) => string[],
+  searched: SearchRequestAttributes[],
+): ErrorTrackingApi {
+  const unused = async () => null;
+  return {
+    async searchIssues(attributes) {
+      searched.push(attributes);
+      return {
+        data: answer(attributes).map((id) => ({
+          id,
+          type: 'error_tracking_search_result',
+          attributes: { total_count: 1 },
+        })),
+      };
+    },
+    getIssue: unused,
+    getCase: unused,
+    getTeam: unused,
+    getUser: unused,
+    stats: { requests: 0, searches: 0, retries: 0, rateLimited: 0, throttledMs: 0 },
+  };
+}
+
+const context = (api: ErrorTrackingApi) => ({
+  api,
+  onResponse: () => {},
+  issueOf: () => undefined,
+  statesSeenInRun: new Set<string>(),
+  maxSearchesPerBucket: 50,
+  unavailableSplits: new Set<SplitKind>(),
+});
+
+const onlyService = (filter: SearchFilter) => ({
+  calibration: [],
+  remaining: () => [{ from: bucket.start, to: bucket.end, filter }],
+});
+
+describe('choosing between time and facets', () => {
+  const ids = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+
+  it('keeps halving time while saturated halves hold different issues, as in a burst', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    // Short-lived issues: every window of 30 minutes or more is saturated, by issues of its own.
+    const api = apiAnswering(
+      ({ from, to }) => (to - from >= HOUR / 2 ? ids(`at-${from}`, 100) : ids(`at-${from}`, 60)),
+      searched,
+    );
+    const enumeration = await enumerateBucket(
+      context(api),
+      scope,
+      bucket,
+      onlyService({ includeServices: ['a'] }),
+    );
+    expect(enumeration.splits).toMatchObject({ time: 3, track: 0 });
+    expect(searched.some((search) => search.track)).toBe(false);
+  });
+
+  it('turns to facets once saturated halves hold mostly the same issues', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    // The same 150 issues error all hour; a track holds a third of them.
+    const api = apiAnswering(({ track }) => (track ? ids(`on-${track}`, 50) : ids('steady', 100)), searched);
+    const enumeration = await enumerateBucket(
+      context(api),
+      scope,
+      bucket,
+      onlyService({ includeServices: ['a'] }),
+    );
+    expect(enumeration.splits).toMatchObject({ time: 1, track: 2 });
+    expect(enumeration.incomplete).toEqual([]);
+  });
+});
+
+/** An API that refuses the error-type facet and otherwise finds `found` issues of service `busy`. */
+function apiWithoutErrorTypes(found: number, searched: SearchRequestAttributes[]): ErrorTrackingApi {
+  const unused = async () => null;
+  return {
+    async searchIssues(attributes) {
+      if (attributes.query.includes('@error.type')) {
+        throw new DatadogApiError('Datadog answered 400', {
+          endpoint: 'POST /api/v2/error-tracking/issues/search',
+          status: 400,
+          attempts: 1,
+        });
+      }
+      searched.push(attributes);
+      const response: SearchResponseWire = {
+        data: Array.from({ length: found }, (_, index) => ({
+          id: `issue-${index}`,
+          type: 'error_tracking_search_result',
+          attributes: { total_count: 2 },
+        })),
+      };
+      return response;
+    },
+    getIssue: unused,
+    getCase: unused,
+    getTeam: unused,
+    getUser: unused,
+    stats: { requests: 0, searches: 0, retries: 0, rateLimited: 0, throttledMs: 0 },
+  };
+}
+
+describe('enumerating a planned bucket', () => {
+  it('searches a planned error-type division as one window of the service when the API refuses the facet', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const unavailableSplits = new Set<SplitKind>();
+    const whole = { from: bucket.start, to: bucket.end };
+    const plan: BucketPlan = {
+      calibration: [
+        { ...whole, filter: { includeServices: ['busy'], includeErrorTypes: ['A'] }, expected: 40 },
+        { ...whole, filter: { includeServices: ['busy'], excludeErrorTypes: ['A'] }, expected: 30 },
+      ],
+      remaining: () => [{ ...whole, filter: { excludeServices: ['busy'] } }],
+    };
+    const enumeration = await enumerateBucket(
+      {
+        api: apiWithoutErrorTypes(70, searched),
+        onResponse: () => {},
+        issueOf: () => undefined,
+        statesSeenInRun: new Set(),
+        maxSearchesPerBucket: 50,
+        unavailableSplits,
+      },
+      scope,
+      bucket,
+      plan,
+    );
+    expect(unavailableSplits.has('error_type')).toBe(true);
+    expect(searched.map((search) => search.query).sort()).toEqual(['-service:"busy"', 'service:"busy"']);
+    expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual(
+      expect.arrayContaining([[{ includeServices: ['busy'] }, 70]]),
+    );
+    expect(enumeration.incomplete).toEqual([]);
+  });
+});

@@ -24,9 +24,9 @@ import {
 import { type GroundTruthEntry, type GroundTruthOptions, groundTruth } from './ground-truth';
 import type { SimulatedOrg } from './model';
 import { type AddOccurrencesOptions, addOccurrences, setIssueAssignee, setIssueState } from './mutations';
+import { parseQuery, type QueryField, type QueryNode, queryFields } from './query';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { parseSearchBody, parseSearchInclude, SearchEngine } from './search';
-import { parseQuery, type QueryField, type QueryNode, queryFields } from './query';
 import { caseToWire, issueToWire, teamToWire, userToWire } from './wire';
 
 export const DEFAULT_API_KEY = 'sim-api-key';

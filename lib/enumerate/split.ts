@@ -217,11 +217,12 @@ function statesSplit(
 }
 
 /**
- * Picks the cheapest way to divide a saturated window so that every step makes progress:
- * services first (a remainder query guarantees progress and services bound issue counts), then time
- * (cheap for bursts), then track, error type and states, which are what still divides issues that error
- * continuously in one service; time comes last for those. A kind in `unavailable` is skipped, such as
- * the error-type facet once the API has refused it. `undefined` means the window cannot be divided any
+ * Picks the cheapest way to divide a saturated window so that every step makes progress: services first
+ * (a remainder query guarantees progress and services bound issue counts), then error types (like services,
+ * they never return an issue twice, where time windows return every issue that errs in both), then time
+ * (cheap for bursts), track and states. For issues that error continuously, shown by time halves that
+ * saturate with the same issues, track comes first and time last. A kind in `unavailable` is skipped, such
+ * as the error-type facet once the API has refused it. `undefined` means the window cannot be divided any
  * further and must be declared incomplete.
  */
 export function chooseSplit(
@@ -240,7 +241,7 @@ export function chooseSplit(
   };
   const order: SplitKind[] = window.timeDense
     ? ['service', 'track', 'error_type', 'states', 'time']
-    : ['service', 'time', 'track', 'error_type', 'states'];
+    : ['service', 'error_type', 'time', 'track', 'states'];
   for (const kind of order) {
     if (unavailable.has(kind)) continue;
     const split = candidates[kind]();

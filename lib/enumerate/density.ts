@@ -1,6 +1,12 @@
 import { SEARCH_RESULT_CAP, TRACKS, type Track } from '../datadog/types';
 import type { Bucket } from './buckets';
 import type { LeafWindow } from './enumerate';
+import {
+  blendObservations,
+  type ErrorTypeObservation,
+  observeErrorTypes,
+  planByErrorType,
+} from './error-type-plan';
 import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { packServices, type SearchWindow } from './split';
@@ -33,7 +39,8 @@ export interface ExpectedWindow extends SearchWindow {
  */
 export interface BucketPlan {
   readonly calibration: readonly ExpectedWindow[];
-  remaining(growth: number): SearchWindow[];
+  /** The searches after calibration; `reserve` is searched last, with room for others' overflow. */
+  remaining(growth: number): { windows: SearchWindow[]; reserve?: ExpectedWindow };
 }
 
 /** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
@@ -66,6 +73,8 @@ interface Observation {
    */
   readonly replay: ReadonlyMap<string, readonly ReplayWindow[]>;
   readonly totalIssues: number;
+  /** Set while the API accepts error-type searches: the plan then packs services and error types. */
+  readonly errorTypes?: ErrorTypeObservation;
 }
 
 /**
@@ -371,6 +380,16 @@ export class ServiceDensityModel {
       byTrack: trackCounts,
       replay,
       totalIssues: allIssues.size,
+      ...(errorTypeOf
+        ? {
+            errorTypes: blendObservations(
+              observeErrorTypes(leaves, serviceOf, errorTypeOf),
+              previous?.bucketStart === bucket.start - (bucket.end - bucket.start)
+                ? previous.errorTypes
+                : undefined,
+            ),
+          }
+        : {}),
     });
   }
 
@@ -384,7 +403,13 @@ export class ServiceDensityModel {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) {
-      return { calibration: [], remaining: () => [whole({})] };
+      return { calibration: [], remaining: () => ({ windows: [whole({})] }) };
+    }
+    if (observation.errorTypes) {
+      return planByErrorType(observation.errorTypes, bucket, {
+        planned: PLANNED_GROUP_LIMIT,
+        calibrated: CALIBRATED_GROUP_LIMIT,
+      });
     }
     const calibration: ExpectedWindow[] = [];
     for (const replayed of observation.replay.values()) {
@@ -411,7 +436,7 @@ export class ServiceDensityModel {
         ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
       ]),
     ];
-    if (knownServices.length === 0) return { calibration: [], remaining: () => [whole({})] };
+    if (knownServices.length === 0) return { calibration: [], remaining: () => ({ windows: [whole({})] }) };
     const untracked = new Map(observation.untracked);
     // Without big services to measure growth on, the busiest small one is searched first, alone.
     if (calibration.length === 0 && untracked.size > 2) {
@@ -425,10 +450,14 @@ export class ServiceDensityModel {
         const scaled = new Map([...untracked].map(([service, count]) => [service, count * growth]));
         const groups = packServices(scaled, CALIBRATED_GROUP_LIMIT);
         const remainderGroup = new Set(groups.pop() ?? []);
-        return [
-          ...groups.map((services) => whole({ includeServices: services })),
-          whole({ excludeServices: knownServices.filter((service) => !remainderGroup.has(service)).sort() }),
-        ];
+        return {
+          windows: [
+            ...groups.map((services) => whole({ includeServices: services })),
+            whole({
+              excludeServices: knownServices.filter((service) => !remainderGroup.has(service)).sort(),
+            }),
+          ],
+        };
       },
     };
   }
@@ -436,6 +465,8 @@ export class ServiceDensityModel {
   /** The plan's windows when the bucket turns out as busy as the last. */
   initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
     const plan = this.plan(scope, bucket);
-    return [...plan.calibration.map(({ expected: _expected, ...window }) => window), ...plan.remaining(1)];
+    const { windows, reserve } = plan.remaining(1);
+    const held = reserve ? [{ from: reserve.from, to: reserve.to, filter: reserve.filter }] : [];
+    return [...plan.calibration.map(({ expected: _expected, ...window }) => window), ...windows, ...held];
   }
 }

@@ -3,9 +3,17 @@ import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, measuredGrowth } from './density';
-import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
+import { buildSearchQuery, describeFilter, type FacetClause, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
-import { chooseSplit, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
+import {
+  chooseSplit,
+  clauseMatches,
+  isSaturated,
+  type SearchWindow,
+  SPLIT_KINDS,
+  type SplitKind,
+  withClauses,
+} from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
 export interface LeafWindow {
@@ -49,6 +57,35 @@ export interface EnumerationContext {
    * syntax rather than documented for issue search, so a 400 on it retires it instead of failing the run.
    */
   readonly unavailableSplits: Set<SplitKind>;
+}
+
+/** A packed search that saturates keeps clauses holding about this many of its results... */
+const HAND_OVER_KEEP = 80;
+/** ...and hands the rest to the held-back search while it is expected to stay this far below the cap. */
+const HAND_OVER_RESERVE_LIMIT = 88;
+/** A saturated search shows 100 of its issues; the clauses handed over hold somewhat more than shown. */
+const HAND_OVER_MARGIN = 1.2;
+
+/** A planned search named error types and the API refused them. */
+class PlanRefusedError extends Error {}
+
+function mentionsErrorTypes(filter: SearchFilter): boolean {
+  return [filter, ...(filter.anyOf ?? [])].some(
+    (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
+  );
+}
+
+/** The clauses a filter's facets amount to. */
+function clausesOf(filter: SearchFilter): readonly FacetClause[] {
+  if (filter.anyOf) return filter.anyOf;
+  const { includeServices, excludeServices, includeErrorTypes, excludeErrorTypes } = filter;
+  return [
+    Object.fromEntries(
+      Object.entries({ includeServices, excludeServices, includeErrorTypes, excludeErrorTypes }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    ),
+  ];
 }
 
 /** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
@@ -168,40 +205,104 @@ export async function enumerateBucket(
   };
 
   /**
-   * A plan names error types only after the API accepted them, but should it refuse them after all, the
-   * service's error-type windows of the whole bucket are searched as one window of the service instead.
+   * The plan's last search, held back: a packed search that comes back saturated keeps the clauses that
+   * most of its results matched and hands the others to this one, which has room for them, so an
+   * underestimated search costs one more search rather than two.
    */
-  const withoutErrorTypes = new Set<string>();
-  const searchPlanned = async (
-    window: SearchWindow,
-  ): Promise<[SearchWindow, SearchResponseWire] | undefined> => {
+  let reserve: { window: SearchWindow; expected: number; clauses: FacetClause[] } | undefined;
+  const handOver = (window: SearchWindow, response: SearchResponseWire): SearchWindow | undefined => {
+    // Services packed whole into one clause can be handed over one by one.
+    const clauses = clausesOf(window.filter).flatMap((clause) =>
+      clause.includeServices && !clause.includeErrorTypes && !clause.excludeErrorTypes
+        ? clause.includeServices.map((service) => ({ includeServices: [service] }))
+        : [clause],
+    );
+    const wholeBucket = window.from === bucket.start && window.to === bucket.end;
+    const facetsOnly = !window.filter.track && !window.filter.states;
+    if (!reserve || clauses.length < 2 || !wholeBucket || !facetsOnly) return undefined;
+    const matched = clauses.map(() => 0);
+    for (const result of response.data) {
+      const issue = context.issueOf(result.id)?.attributes;
+      const index = clauses.findIndex((clause) => clauseMatches(clause, issue?.service, issue?.error_type));
+      if (index >= 0) matched[index]! += 1;
+    }
+    const order = clauses.map((_, index) => index).sort((a, b) => matched[b]! - matched[a]!);
+    const keep: number[] = [];
+    let kept = 0;
+    for (const index of order) {
+      if (keep.length > 0 && kept + matched[index]! > HAND_OVER_KEEP) break;
+      keep.push(index);
+      kept += matched[index]!;
+    }
+    const handed = order.filter((index) => !keep.includes(index));
+    const handedIssues = handed.reduce((sum, index) => sum + matched[index]!, 0) * HAND_OVER_MARGIN;
+    if (handed.length === 0 || reserve.expected + handedIssues > HAND_OVER_RESERVE_LIMIT) return undefined;
+    reserve.expected += handedIssues;
+    reserve.clauses.push(...handed.map((index) => clauses[index]!));
+    splits.service += 1;
+    return {
+      ...window,
+      filter: withClauses(
+        window.filter,
+        keep.map((index) => clauses[index]!),
+      ),
+    };
+  };
+  const settlePlanned = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
+    const kept = isSaturated(response.data.length) ? handOver(window, response) : undefined;
+    if (kept) return settle(kept, await search(kept));
+    return settle(window, response);
+  };
+
+  /**
+   * A plan names error types only after the API accepted them. Should it refuse them after all, the
+   * bucket starts over from one unfiltered search, once every search already in flight has finished.
+   */
+  const searchPlanned = async (window: SearchWindow): Promise<SearchResponseWire> => {
     try {
-      return [window, await search(window)];
+      return await search(window);
     } catch (error) {
-      const { includeErrorTypes, excludeErrorTypes, ...rest } = window.filter;
       const refused = error instanceof DatadogApiError && error.status === 400;
-      const wholeBucket = window.from === bucket.start && window.to === bucket.end;
-      if (!refused || !wholeBucket || (!includeErrorTypes && !excludeErrorTypes)) throw error;
-      context.unavailableSplits.add('error_type');
-      const key = JSON.stringify(rest);
-      if (withoutErrorTypes.has(key)) return undefined;
-      withoutErrorTypes.add(key);
-      const merged = { ...window, filter: rest };
-      return [merged, await search(merged)];
+      throw refused && mentionsErrorTypes(window.filter) ? new PlanRefusedError() : error;
     }
   };
-  const calibration = plan.calibration.map(({ expected: _expected, ...window }) => window);
-  const measured = await Promise.all(calibration.map(searchPlanned));
-  const growth = measuredGrowth(
-    plan.calibration,
-    measured.map((searched) => searched?.[1].data.length ?? 0),
-  );
-  const settlePlanned = async (searched: [SearchWindow, SearchResponseWire] | undefined) => {
-    if (searched) await settle(...searched);
+  /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
+  const runPlan = async (current: BucketPlan): Promise<unknown> => {
+    const calibration = current.calibration.map(({ expected: _expected, ...window }) => window);
+    const measured = await Promise.allSettled(calibration.map(searchPlanned));
+    const growth = measuredGrowth(
+      current.calibration,
+      measured.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.data.length : 0)),
+    );
+    const { windows, reserve: held } = current.remaining(growth);
+    reserve = held && { window: held, expected: held.expected, clauses: [...clausesOf(held.filter)] };
+    const outcomes = await Promise.allSettled([
+      ...measured.map(async (outcome, index) => {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        await settlePlanned(calibration[index]!, outcome.value);
+      }),
+      ...windows.map(async (window) => settlePlanned(window, await searchPlanned(window))),
+    ]);
+    const pending = reserve;
+    reserve = undefined;
+    if (pending && !outcomes.some((outcome) => outcome.status === 'rejected')) {
+      const window = { ...pending.window, filter: withClauses(pending.window.filter, pending.clauses) };
+      outcomes.push(
+        ...(await Promise.allSettled([searchPlanned(window).then((response) => settle(window, response))])),
+      );
+    }
+    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    return failures.find((failure) => failure instanceof PlanRefusedError) ?? failures[0];
   };
-  await Promise.all([
-    ...measured.map(settlePlanned),
-    ...plan.remaining(growth).map(async (window) => settlePlanned(await searchPlanned(window))),
-  ]);
+  let failure = await runPlan(plan);
+  if (failure instanceof PlanRefusedError) {
+    context.unavailableSplits.add('error_type');
+    leaves.length = 0;
+    incomplete.length = 0;
+    for (const kind of SPLIT_KINDS) splits[kind] = 0;
+    const wholeBucket = { from: bucket.start, to: bucket.end, filter: {} };
+    failure = await runPlan({ calibration: [], remaining: () => ({ windows: [wholeBucket] }) });
+  }
+  if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, splits, incomplete };
 }

@@ -1,13 +1,19 @@
 import type { Track } from '../datadog/types';
 
+/** Service and error-type terms that all hold at once. */
+export interface FacetClause {
+  readonly includeServices?: readonly string[];
+  readonly excludeServices?: readonly string[];
+  readonly includeErrorTypes?: readonly string[];
+  readonly excludeErrorTypes?: readonly string[];
+}
+
 /**
  * Facet constraints the enumeration engine adds to the user's query to partition a saturated window.
  * A filter names services to include or to exclude, never both: a part of a remainder query only names
  * services the remainder has not excluded, so an include list alone already implies the exclusion.
  */
-export interface SearchFilter {
-  readonly includeServices?: readonly string[];
-  readonly excludeServices?: readonly string[];
+export interface SearchFilter extends FacetClause {
   /** Set only when the scope searches persona ALL, whose events the three tracks partition. */
   readonly track?: Track;
   readonly states?: readonly string[];
@@ -17,6 +23,11 @@ export interface SearchFilter {
    */
   readonly includeErrorTypes?: readonly string[];
   readonly excludeErrorTypes?: readonly string[];
+  /**
+   * Disjoint clauses, any of which an issue may match, in place of the single clause above: how a plan
+   * packs small services together with parts of a busy service into one search.
+   */
+  readonly anyOf?: readonly FacetClause[];
 }
 
 /** Event-search syntax quoting: always quote, so odd names (spaces, `=`, `/`, parentheses) stay one value. */
@@ -30,8 +41,14 @@ function valueList(values: readonly string[]): string {
     : `(${values.map(quoteSearchValue).join(' OR ')})`;
 }
 
-/** The filter's facet terms in event-search syntax, in a fixed order. */
+/** The filter's facet terms in event-search syntax, in a fixed order, all of which must hold. */
 function facetClauses(filter: SearchFilter): string[] {
+  if (filter.anyOf) {
+    const alternatives = filter.anyOf.map((clause) => facetClauses(clause).join(' AND '));
+    return alternatives.length === 1
+      ? alternatives
+      : [`(${alternatives.map((part) => `(${part})`).join(' OR ')})`];
+  }
   const clauses: string[] = [];
   if (filter.includeServices?.length) clauses.push(`service:${valueList(filter.includeServices)}`);
   if (filter.excludeServices?.length) clauses.push(`-service:${valueList(filter.excludeServices)}`);

@@ -1,5 +1,5 @@
 import { ISSUE_STATES, SEARCH_RESULT_CAP, type SearchResultWire, TRACKS } from '../datadog/types';
-import type { SearchFilter } from './query';
+import type { FacetClause, SearchFilter } from './query';
 import type { SearchScope } from './scope';
 
 export type SplitKind = 'time' | 'service' | 'track' | 'states' | 'error_type';
@@ -60,15 +60,21 @@ function nameableValues(
   return counts;
 }
 
-/** Divides a named group in two by what the saturated result showed, so most parts fit at once. */
+/**
+ * Divides a named group in two by what the saturated result showed, balancing what each half showed, so
+ * that both halves of a window a little over the cap come back under it.
+ */
 function halveGroup(group: readonly string[], seen: ReadonlyMap<string, number>): string[][] {
-  const groups = packServices(
-    new Map(group.map((value) => [value, seen.get(value) ?? 0])),
-    SEARCH_RESULT_CAP / 2,
-  );
-  if (groups.length >= 2) return groups;
-  const middle = Math.ceil(group.length / 2);
-  return [group.slice(0, middle), group.slice(middle)];
+  const halves: [string[], string[]] = [[], []];
+  const loads: [number, number] = [0, 0];
+  const ordered = [...group].sort((a, b) => (seen.get(b) ?? 0) - (seen.get(a) ?? 0) || (a < b ? -1 : 1));
+  for (const value of ordered) {
+    const lighter =
+      loads[0]! < loads[1]! || (loads[0] === loads[1] && halves[0].length <= halves[1].length) ? 0 : 1;
+    halves[lighter].push(value);
+    loads[lighter] += seen.get(value) ?? 0;
+  }
+  return halves.filter((half) => half.length > 0);
 }
 
 /**
@@ -96,8 +102,68 @@ export function packServices(
   return groups.map((group) => group.services);
 }
 
+/** A filter narrowed to some of a packed search's clauses; one clause becomes a plain filter again. */
+export function withClauses(filter: SearchFilter, clauses: readonly FacetClause[]): SearchFilter {
+  const {
+    anyOf: _packed,
+    includeServices: _i,
+    excludeServices: _e,
+    includeErrorTypes: _t,
+    excludeErrorTypes: _x,
+    ...rest
+  } = filter;
+  if (clauses.length === 1) return { ...rest, ...clauses[0] };
+  return { ...rest, anyOf: clauses };
+}
+
+export function clauseMatches(
+  clause: FacetClause,
+  service: string | undefined,
+  errorType: string | undefined,
+): boolean {
+  if (clause.includeServices && (service === undefined || !clause.includeServices.includes(service)))
+    return false;
+  if (clause.excludeServices && service !== undefined && clause.excludeServices.includes(service))
+    return false;
+  if (clause.includeErrorTypes && (errorType === undefined || !clause.includeErrorTypes.includes(errorType)))
+    return false;
+  if (clause.excludeErrorTypes && errorType !== undefined && clause.excludeErrorTypes.includes(errorType))
+    return false;
+  return true;
+}
+
+/** Halves a packed search's clauses by how many of the saturated result each one matched. */
+function clauseSplit(
+  window: SearchWindow,
+  clauses: readonly FacetClause[],
+  saturated: SaturatedResult,
+): Split {
+  const seen = new Map<string, number>();
+  for (const result of saturated.results) {
+    const service = saturated.serviceOf(result.id);
+    const errorType = saturated.errorTypeOf(result.id);
+    const index = clauses.findIndex((clause) => clauseMatches(clause, service, errorType));
+    if (index >= 0) seen.set(String(index), (seen.get(String(index)) ?? 0) + 1);
+  }
+  const groups = halveGroup(
+    clauses.map((_, index) => String(index)),
+    seen,
+  );
+  return {
+    kind: 'service',
+    windows: groups.map((indexes) => ({
+      ...window,
+      filter: withClauses(
+        window.filter,
+        indexes.map((index) => clauses[Number(index)]!),
+      ),
+    })),
+  };
+}
+
 function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split | undefined {
   const { filter } = window;
+  if (filter.anyOf && filter.anyOf.length > 1) return clauseSplit(window, filter.anyOf, saturated);
   const included = filter.includeServices;
   if (included && included.length === 1) return undefined;
   const seen = nameableValues(saturated, saturated.serviceOf, filter.excludeServices);

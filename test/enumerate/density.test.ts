@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceDensityModel } from '../../lib/enumerate/density';
 import type { LeafWindow } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
+import { clauseMatches } from '../../lib/enumerate/split';
 
 const HOUR = 3_600_000;
 const scope = { query: '*', persona: 'ALL' as const };
@@ -165,27 +166,47 @@ describe('planning a bucket from the one before', () => {
       [['a', 'b'], HOUR],
     ]);
   });
-  it('plans a busy service by error type, over the whole bucket, with the group of untyped issues as the remainder', () => {
+  it('packs small services with error types of busy ones, so every issue, even of a new type or service, is in one search', () => {
     const model = new ServiceDensityModel();
     const bucket = { start: 0, end: HOUR };
     const leaves = [
       leaf(0, HOUR / 2, { includeServices: ['busy'] }, 'busy', 90),
       leaf(HOUR / 2, HOUR, { includeServices: ['busy'] }, 'busy', 90, 90),
-      leaf(0, HOUR, { excludeServices: ['busy'] }, 'rest', 20),
+      leaf(0, HOUR, { excludeServices: ['busy'] }, 'small', 20),
     ];
-    // 70 issues of T1, 60 of T2, 40 of T3 and 10 without a type.
+    // busy: 70 issues of T1, 60 of T2, 40 of T3 and 10 without a type; small: 20 issues of T1.
     const typeOf = (id: string) => {
       const index = Number(id.split('-').at(-1));
       return index < 70 ? 'T1' : index < 130 ? 'T2' : index < 170 ? 'T3' : '';
     };
     model.record(scope, bucket, leaves, (id) => serviceOfIssue.get(id), typeOf);
-    const busy = model
-      .initialWindows(scope, { start: HOUR, end: 2 * HOUR })
-      .filter((window) => window.filter.includeServices?.[0] === 'busy');
-    expect(busy).toEqual([
-      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['busy'], includeErrorTypes: ['T1'] } },
-      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['busy'], includeErrorTypes: ['T2'] } },
-      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['busy'], excludeErrorTypes: ['T1', 'T2'] } },
+    const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+    expect(plan.every((window) => window.from === HOUR && window.to === 2 * HOUR)).toBe(true);
+    expect(plan.map((window) => window.filter)).toEqual([
+      { includeServices: ['busy'], excludeErrorTypes: ['T1', 'T3'] },
+      { anyOf: [{ includeServices: ['small'] }, { includeServices: ['busy'], includeErrorTypes: ['T3'] }] },
+      {
+        anyOf: [
+          { includeServices: ['busy'], includeErrorTypes: ['T1'] },
+          { excludeServices: ['busy', 'small'] },
+        ],
+      },
     ]);
+    const probes: Array<[string | undefined, string | undefined]> = [
+      ['busy', 'T1'],
+      ['busy', 'T2'],
+      ['busy', 'T3'],
+      ['busy', 'NewType'],
+      ['busy', undefined],
+      ['small', 'T2'],
+      ['new-service', 'T1'],
+      [undefined, undefined],
+    ];
+    for (const [service, errorType] of probes) {
+      const matching = plan.filter((window) =>
+        (window.filter.anyOf ?? [window.filter]).some((clause) => clauseMatches(clause, service, errorType)),
+      );
+      expect(matching, `${service} ${errorType}`).toHaveLength(1);
+    }
   });
 });

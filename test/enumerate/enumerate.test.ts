@@ -47,7 +47,7 @@ const context = (api: ErrorTrackingApi) => ({
 
 const onlyService = (filter: SearchFilter) => ({
   calibration: [],
-  remaining: () => [{ from: bucket.start, to: bucket.end, filter }],
+  remaining: () => ({ windows: [{ from: bucket.start, to: bucket.end, filter }] }),
 });
 
 describe('choosing between time and facets', () => {
@@ -117,7 +117,7 @@ function apiWithoutErrorTypes(found: number, searched: SearchRequestAttributes[]
 }
 
 describe('enumerating a planned bucket', () => {
-  it('searches a planned error-type division as one window of the service when the API refuses the facet', async () => {
+  it('starts the bucket over without error types when the API refuses a plan that names them', async () => {
     const searched: SearchRequestAttributes[] = [];
     const unavailableSplits = new Set<SplitKind>();
     const whole = { from: bucket.start, to: bucket.end };
@@ -126,7 +126,7 @@ describe('enumerating a planned bucket', () => {
         { ...whole, filter: { includeServices: ['busy'], includeErrorTypes: ['A'] }, expected: 40 },
         { ...whole, filter: { includeServices: ['busy'], excludeErrorTypes: ['A'] }, expected: 30 },
       ],
-      remaining: () => [{ ...whole, filter: { excludeServices: ['busy'] } }],
+      remaining: () => ({ windows: [{ ...whole, filter: { excludeServices: ['busy'] } }] }),
     };
     const enumeration = await enumerateBucket(
       {
@@ -142,10 +142,10 @@ describe('enumerating a planned bucket', () => {
       plan,
     );
     expect(unavailableSplits.has('error_type')).toBe(true);
-    expect(searched.map((search) => search.query).sort()).toEqual(['-service:"busy"', 'service:"busy"']);
-    expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual(
-      expect.arrayContaining([[{ includeServices: ['busy'] }, 70]]),
-    );
+    // Every search in flight finishes, then the bucket starts over from one unfiltered search.
+    expect(searched.map((search) => search.query)).toEqual(['-service:"busy"', '*']);
+    expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual([[{}, 70]]);
+    expect(enumeration.searches).toBe(4);
     expect(enumeration.incomplete).toEqual([]);
   });
 });

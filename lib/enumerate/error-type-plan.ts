@@ -1,0 +1,230 @@
+import type { Bucket } from './buckets';
+import type { BucketPlan, ExpectedWindow } from './density';
+import type { LeafWindow } from './enumerate';
+import type { FacetClause, SearchFilter } from './query';
+import { packServices, type SearchWindow, withClauses } from './split';
+
+/** One service's issues in a bucket, by error type. */
+interface ServiceErrorTypes {
+  readonly total: number;
+  readonly byType: ReadonlyMap<string, number>;
+  /** Issues with an empty or missing error type, which no `@error.type:` term can name. */
+  readonly untyped: number;
+}
+
+/** Every issue of a fully enumerated bucket, by service and error type. */
+export interface ErrorTypeObservation {
+  readonly services: ReadonlyMap<string, ServiceErrorTypes>;
+  /** Issues with an empty or missing service, found only by a remainder that excludes named services. */
+  readonly withoutService: number;
+  readonly totalIssues: number;
+}
+
+export function observeErrorTypes(
+  leaves: readonly LeafWindow[],
+  serviceOf: (issueId: string) => string | undefined,
+  errorTypeOf: (issueId: string) => string | undefined,
+): ErrorTypeObservation {
+  const seen = new Set<string>();
+  const services = new Map<string, { total: number; byType: Map<string, number>; untyped: number }>();
+  let withoutService = 0;
+  for (const leaf of leaves) {
+    for (const { id } of leaf.results) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const service = serviceOf(id);
+      if (service === undefined || service === '') {
+        withoutService += 1;
+        continue;
+      }
+      const counts = services.get(service) ?? { total: 0, byType: new Map<string, number>(), untyped: 0 };
+      services.set(service, counts);
+      counts.total += 1;
+      const errorType = errorTypeOf(id);
+      if (errorType === undefined || errorType === '') counts.untyped += 1;
+      else counts.byType.set(errorType, (counts.byType.get(errorType) ?? 0) + 1);
+    }
+  }
+  return { services, withoutService, totalIssues: seen.size };
+}
+
+/**
+ * The average of two buckets' observations: one bucket's count of a small piece is a noisy estimate of
+ * the next bucket's, and averaging two halves that noise's variance. Growth is measured separately.
+ */
+export function blendObservations(
+  latest: ErrorTypeObservation,
+  before: ErrorTypeObservation | undefined,
+): ErrorTypeObservation {
+  if (!before) return latest;
+  const services = new Map<string, ServiceErrorTypes>();
+  for (const [service, counts] of latest.services) {
+    const earlier = before.services.get(service);
+    const byType = new Map<string, number>();
+    for (const [type, count] of counts.byType)
+      byType.set(type, (count + (earlier?.byType.get(type) ?? 0)) / 2);
+    services.set(service, {
+      total: (counts.total + (earlier?.total ?? 0)) / 2,
+      byType,
+      untyped: (counts.untyped + (earlier?.untyped ?? 0)) / 2,
+    });
+  }
+  return {
+    services,
+    withoutService: (latest.withoutService + before.withoutService) / 2,
+    totalIssues: (latest.totalIssues + before.totalIssues) / 2,
+  };
+}
+
+/** What one packed piece of the bucket covers. */
+type Piece =
+  | { readonly kind: 'service'; readonly service: string }
+  | { readonly kind: 'types'; readonly service: string; readonly errorTypes: readonly string[] }
+  /** The service's issues of every type not named in its other pieces, including types never seen. */
+  | { readonly kind: 'rest'; readonly service: string }
+  /** Every issue of a service not named anywhere in the plan, including services never seen. */
+  | { readonly kind: 'remainder' };
+
+interface SizedPiece {
+  readonly piece: Piece;
+  readonly issues: number;
+}
+
+/**
+ * Services up to this size are packed whole; bigger ones are packed by error type, so that their pieces
+ * can fill the room that whole services leave in a search.
+ */
+const WHOLE_SERVICE_LIMIT = 40;
+/** A busy service's error types are bundled into pieces of up to this many issues. */
+const TYPE_PIECE_LIMIT = 20;
+/** The calibration searches hold at least this many expected issues, so the growth they show is not noise. */
+const CALIBRATION_ISSUES = 150;
+
+/** The clauses that find exactly the issues of these pieces. */
+function clausesOf(
+  pieces: readonly Piece[],
+  namedTypes: ReadonlyMap<string, readonly string[]>,
+): FacetClause[] {
+  const wholeServices = new Set<string>();
+  const typesByService = new Map<string, Set<string>>();
+  const restServices = new Set<string>();
+  let remainder = false;
+  for (const piece of pieces) {
+    if (piece.kind === 'service') wholeServices.add(piece.service);
+    else if (piece.kind === 'rest') restServices.add(piece.service);
+    else if (piece.kind === 'remainder') remainder = true;
+    else {
+      const types = typesByService.get(piece.service) ?? new Set<string>();
+      for (const type of piece.errorTypes) types.add(type);
+      typesByService.set(piece.service, types);
+    }
+  }
+  const clauses: FacetClause[] = [];
+  const partial: FacetClause[] = [];
+  for (const service of restServices) {
+    // The rest of a service together with some of its types is the service minus its other types.
+    const here = typesByService.get(service) ?? new Set<string>();
+    typesByService.delete(service);
+    const excluded = (namedTypes.get(service) ?? []).filter((type) => !here.has(type));
+    if (excluded.length === 0) wholeServices.add(service);
+    else partial.push({ includeServices: [service], excludeErrorTypes: excluded });
+  }
+  if (wholeServices.size > 0) clauses.push({ includeServices: [...wholeServices].sort() });
+  for (const [service, types] of [...typesByService].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    clauses.push({ includeServices: [service], includeErrorTypes: [...types].sort() });
+  }
+  clauses.push(...partial.sort((a, b) => (a.includeServices![0]! < b.includeServices![0]! ? -1 : 1)));
+  if (remainder) clauses.push({ excludeServices: [...namedTypes.keys()].sort() });
+  return clauses;
+}
+
+/**
+ * Plans a bucket from the service and error-type counts of the one before. Services and error types
+ * partition the issues, so searches packed from them never return an issue twice, unlike time windows, and
+ * every window covers the whole bucket, so impacted counts stay exact. Whole small services and single
+ * error types of busy services are packed first-fit decreasing into searches of about `groupLimit`
+ * issues; a service's remaining types (new ones included) and services never seen (and issues without a
+ * service) are pieces too, so the plan covers everything. An error type too big for one search gets one
+ * of its own, divided further if it saturates.
+ */
+export function planByErrorType(
+  observation: ErrorTypeObservation,
+  bucket: Bucket,
+  limits: { readonly planned: number; readonly calibrated: number },
+): BucketPlan {
+  const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
+  const pieces: SizedPiece[] = [];
+  const alone: ExpectedWindow[] = [];
+  const namedTypes = new Map<string, string[]>();
+  for (const [service, counts] of [...observation.services].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    namedTypes.set(service, []);
+    if (counts.total <= WHOLE_SERVICE_LIMIT) {
+      pieces.push({ piece: { kind: 'service', service }, issues: counts.total });
+      continue;
+    }
+    namedTypes.set(service, [...counts.byType.keys()].sort());
+    // Types are bundled into pieces of a few issues each, which fill searches closely in few clauses.
+    for (const errorTypes of packServices(counts.byType, TYPE_PIECE_LIMIT)) {
+      const issues = errorTypes.reduce((sum, type) => sum + (counts.byType.get(type) ?? 0), 0);
+      if (issues > limits.planned) {
+        alone.push({
+          ...whole({ includeServices: [service], includeErrorTypes: errorTypes }),
+          expected: issues,
+        });
+      } else pieces.push({ piece: { kind: 'types', service, errorTypes }, issues });
+    }
+    pieces.push({ piece: { kind: 'rest', service }, issues: counts.untyped });
+  }
+  const remainderIndex =
+    pieces.push({ piece: { kind: 'remainder' }, issues: observation.withoutService }) - 1;
+
+  const pack = (indexes: readonly number[], limit: number, growth: number): number[][] =>
+    packServices(new Map(indexes.map((index) => [String(index), pieces[index]!.issues * growth])), limit).map(
+      (group) => group.map(Number),
+    );
+  const windowOf = (group: readonly number[]): SearchWindow =>
+    whole(
+      withClauses(
+        {},
+        clausesOf(
+          group.map((index) => pieces[index]!.piece),
+          namedTypes,
+        ),
+      ),
+    );
+  const expectedOf = (group: readonly number[]) =>
+    group.reduce((sum, index) => sum + pieces[index]!.issues, 0);
+
+  // The biggest searches of a plan packed before growth is known measure that growth.
+  const calibration = [...alone];
+  const calibrated = new Set<number>();
+  let calibrationIssues = alone.reduce((sum, window) => sum + window.expected, 0);
+  const firstPass = pack(
+    pieces.map((_, index) => index),
+    limits.planned,
+    1,
+  ).sort((a, b) => expectedOf(b) - expectedOf(a));
+  for (const group of firstPass) {
+    if (calibrationIssues >= CALIBRATION_ISSUES || group.includes(remainderIndex)) continue;
+    calibration.push({ ...windowOf(group), expected: expectedOf(group) });
+    for (const index of group) calibrated.add(index);
+    calibrationIssues += expectedOf(group);
+  }
+  const rest = pieces.map((_, index) => index).filter((index) => !calibrated.has(index));
+  return {
+    calibration,
+    remaining: (growth) => {
+      const groups = pack(rest, limits.calibrated, growth);
+      // The least full search is held back to take the overflow of searches that saturate.
+      let reserveIndex = -1;
+      groups.forEach((group, index) => {
+        if (reserveIndex < 0 || expectedOf(group) < expectedOf(groups[reserveIndex]!)) reserveIndex = index;
+      });
+      const reserve = groups[reserveIndex];
+      return {
+        windows: groups.filter((_, index) => index !== reserveIndex).map(windowOf),
+        ...(reserve ? { reserve: { ...windowOf(reserve), expected: expectedOf(reserve) * growth } } : {}),
+      };
+    },
+  };
+}

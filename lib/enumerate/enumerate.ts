@@ -2,13 +2,14 @@ import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
-import { type BucketPlan, measuredGrowth } from './density';
+import { type BucketPlan, type ExpectedWindow, measuredGrowth } from './density';
 import { buildSearchQuery, describeFilter, type FacetClause, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import {
   chooseSplit,
   clauseMatches,
   isSaturated,
+  packServices,
   type SearchWindow,
   SPLIT_KINDS,
   type SplitKind,
@@ -61,8 +62,8 @@ export interface EnumerationContext {
 
 /** A packed search that saturates keeps clauses holding about this many of its results... */
 const HAND_OVER_KEEP = 80;
-/** ...and hands the rest to the held-back search while it is expected to stay this far below the cap. */
-const HAND_OVER_RESERVE_LIMIT = 88;
+/** ...and what it hands over is packed, with the held-back search, into searches of about this many. */
+const HAND_OVER_LIMIT = 88;
 /** A saturated search shows 100 of its issues; the clauses handed over hold somewhat more than shown. */
 const HAND_OVER_MARGIN = 1.2;
 
@@ -205,11 +206,11 @@ export async function enumerateBucket(
   };
 
   /**
-   * The plan's last search, held back: a packed search that comes back saturated keeps the clauses that
-   * most of its results matched and hands the others to this one, which has room for them, so an
-   * underestimated search costs one more search rather than two.
+   * A planned search that comes back saturated keeps the clauses that most of its results matched and
+   * hands the others over; they are packed with the plan's held-back search and searched after the plan,
+   * so an underestimated search costs about one more search shared with others, rather than two.
    */
-  let reserve: { window: SearchWindow; expected: number; clauses: FacetClause[] } | undefined;
+  let handedOver: Array<{ clauses: FacetClause[]; expected: number }> | undefined;
   const handOver = (window: SearchWindow, response: SearchResponseWire): SearchWindow | undefined => {
     // Services packed whole into one clause can be handed over one by one.
     const clauses = clausesOf(window.filter).flatMap((clause) =>
@@ -219,7 +220,7 @@ export async function enumerateBucket(
     );
     const wholeBucket = window.from === bucket.start && window.to === bucket.end;
     const facetsOnly = !window.filter.track && !window.filter.states;
-    if (!reserve || clauses.length < 2 || !wholeBucket || !facetsOnly) return undefined;
+    if (!handedOver || clauses.length < 2 || !wholeBucket || !facetsOnly) return undefined;
     const matched = clauses.map(() => 0);
     for (const result of response.data) {
       const issue = context.issueOf(result.id)?.attributes;
@@ -235,10 +236,11 @@ export async function enumerateBucket(
       kept += matched[index]!;
     }
     const handed = order.filter((index) => !keep.includes(index));
-    const handedIssues = handed.reduce((sum, index) => sum + matched[index]!, 0) * HAND_OVER_MARGIN;
-    if (handed.length === 0 || reserve.expected + handedIssues > HAND_OVER_RESERVE_LIMIT) return undefined;
-    reserve.expected += handedIssues;
-    reserve.clauses.push(...handed.map((index) => clauses[index]!));
+    if (handed.length === 0) return undefined;
+    handedOver.push({
+      clauses: handed.map((index) => clauses[index]!),
+      expected: handed.reduce((sum, index) => sum + matched[index]!, 0) * HAND_OVER_MARGIN,
+    });
     splits.service += 1;
     return {
       ...window,
@@ -247,6 +249,25 @@ export async function enumerateBucket(
         keep.map((index) => clauses[index]!),
       ),
     };
+  };
+  /** The held-back search and the clauses handed over, packed into searches expected to stay under the cap. */
+  const afterPlan = (held: ExpectedWindow | undefined): SearchWindow[] => {
+    const parts = [
+      ...(held ? [{ clauses: [...clausesOf(held.filter)], expected: held.expected }] : []),
+      ...(handedOver ?? []),
+    ];
+    const groups = packServices(
+      new Map(parts.map((part, index) => [String(index), part.expected])),
+      HAND_OVER_LIMIT,
+    );
+    return groups.map((group) => ({
+      from: bucket.start,
+      to: bucket.end,
+      filter: withClauses(
+        {},
+        group.flatMap((index) => parts[Number(index)]!.clauses),
+      ),
+    }));
   };
   const settlePlanned = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
     const kept = isSaturated(response.data.length) ? handOver(window, response) : undefined;
@@ -275,7 +296,7 @@ export async function enumerateBucket(
       measured.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.data.length : 0)),
     );
     const { windows, reserve: held } = current.remaining(growth);
-    reserve = held && { window: held, expected: held.expected, clauses: [...clausesOf(held.filter)] };
+    handedOver = [];
     const outcomes = await Promise.allSettled([
       ...measured.map(async (outcome, index) => {
         if (outcome.status === 'rejected') throw outcome.reason;
@@ -283,12 +304,13 @@ export async function enumerateBucket(
       }),
       ...windows.map(async (window) => settlePlanned(window, await searchPlanned(window))),
     ]);
-    const pending = reserve;
-    reserve = undefined;
-    if (pending && !outcomes.some((outcome) => outcome.status === 'rejected')) {
-      const window = { ...pending.window, filter: withClauses(pending.window.filter, pending.clauses) };
+    const last = afterPlan(held);
+    handedOver = undefined;
+    if (!outcomes.some((outcome) => outcome.status === 'rejected')) {
       outcomes.push(
-        ...(await Promise.allSettled([searchPlanned(window).then((response) => settle(window, response))])),
+        ...(await Promise.allSettled(
+          last.map(async (window) => settle(window, await searchPlanned(window))),
+        )),
       );
     }
     const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));

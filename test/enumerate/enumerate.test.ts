@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorTrackingApi } from '../../lib/datadog/api';
 import { DatadogApiError } from '../../lib/datadog/errors';
-import type { SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
+import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
 import type { BucketPlan } from '../../lib/enumerate/density';
 import { enumerateBucket } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
@@ -35,6 +35,9 @@ function apiAnswering(
     stats: { requests: 0, searches: 0, retries: 0, rateLimited: 0, throttledMs: 0 },
   };
 }
+
+const ids = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 
 const context = (api: ErrorTrackingApi) => ({
   api,
@@ -85,6 +88,43 @@ describe('choosing between time and facets', () => {
     expect(enumeration.incomplete).toEqual([]);
   });
 });
+
+describe('handing over the overflow of a saturated planned search', () => {
+  it('keeps the clauses most results matched and searches the rest with the held-back search', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const named = (query: string, service: string) => query.includes(`"${service}"`);
+    const api = apiAnswering(({ query }) => {
+      if (named(query, 'a') && named(query, 'b')) return [...ids('a', 60), ...ids('b', 40)];
+      if (named(query, 'a')) return ids('a', 65);
+      return [...ids('c', 30), ...ids('b', 45)];
+    }, searched);
+    const whole = { from: bucket.start, to: bucket.end };
+    const enumeration = await enumerateBucket(
+      { ...context(api), issueOf: (issueId) => issueWithService(issueId.split('-')[0]!) },
+      scope,
+      bucket,
+      {
+        calibration: [],
+        remaining: () => ({
+          windows: [{ ...whole, filter: { includeServices: ['a', 'b'] } }],
+          reserve: { ...whole, filter: { includeServices: ['c'] }, expected: 30 },
+        }),
+      },
+    );
+    expect(searched.map((search) => search.query)).toEqual([
+      'service:("a" OR "b")',
+      'service:"a"',
+      '((service:"b") OR (service:"c"))',
+    ]);
+    expect(enumeration.searches).toBe(3);
+    expect(enumeration.splits.service).toBe(1);
+    expect(enumeration.leaves.reduce((sum, leaf) => sum + leaf.results.length, 0)).toBe(65 + 75);
+  });
+});
+
+function issueWithService(service: string): IssueWire {
+  return { id: service, type: 'issue', attributes: { service } };
+}
 
 /** An API that refuses the error-type facet and otherwise finds `found` issues of service `busy`. */
 function apiWithoutErrorTypes(found: number, searched: SearchRequestAttributes[]): ErrorTrackingApi {

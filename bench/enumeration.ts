@@ -29,8 +29,8 @@ export interface OrgShape {
   /** Upper bound for the export child; past it the shape is reported as not finishing. */
   readonly timeoutMs: number;
   /**
-   * Runs of the same org. Search counts vary a little between runs (buckets run two at a time, so what
-   * the density model has learnt when a bucket starts depends on timing); the median run is reported.
+   * Runs of the same org. Buckets run one at a time, so search counts should not vary between runs;
+   * repeating shows that they do not. The median run is reported.
    */
   readonly repetitions?: number;
   /** Run instead when the shape does not finish in time. */

@@ -51,6 +51,22 @@ export const FULL_SETTINGS: BenchSettings = {
       timeoutMs: 3 * MINUTE,
       repetitions: 3,
     },
+    // Busier versions of the same orgs: services well beyond one search per bucket.
+    {
+      name: 'sparse ×2',
+      org: { distribution: 'uniform', issues: 4_000, services: 12, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+    },
+    {
+      name: 'bursty ×2',
+      org: { distribution: 'bursty', issues: 4_000, services: 12, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+    },
+    {
+      name: 'dense ×2.5',
+      org: { distribution: 'dense', issues: 1_000, services: 8, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+    },
     {
       name: 'large',
       org: {

@@ -12,6 +12,7 @@ import {
 } from './enumerate/enumerate';
 import { type HydrationStats, Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
+import { loadSavedPlans, savePlans } from './enumerate/saved-plan';
 import { describeScope, type SearchScope } from './enumerate/scope';
 import type { SplitKind } from './enumerate/split';
 import {
@@ -95,6 +96,8 @@ export interface RunManifest {
     readonly detail: readonly BucketSummary[];
   };
   readonly searches: number;
+  /** Scopes whose first bucket was planned from what the previous run saved, rather than discovered. */
+  readonly plans_loaded: number;
   readonly splits: Record<SplitKind, number>;
   readonly incomplete_windows: readonly IncompleteWindow[];
   readonly rows: number;
@@ -143,6 +146,7 @@ export async function runExport(
   const observations = new ObservationCollector();
   const hydrator = new Hydrator(api);
   const density = new ServiceDensityModel();
+  const savedPlans = await loadSavedPlans(sink, id, options.scopes, options.bucketMs, density);
   const splits = emptySplitCounts();
   const incompleteWindows: IncompleteWindow[] = [];
   const files: WrittenFile[] = [];
@@ -271,6 +275,7 @@ export async function runExport(
         })
       : null;
   const notStarted = buckets.length - detail.length;
+  await savePlans(sink, id, options.scopes, options.bucketMs, density);
   const finishedAt = now();
   const manifest: RunManifest = {
     run_id: runId,
@@ -299,6 +304,7 @@ export async function runExport(
       detail,
     },
     searches,
+    plans_loaded: savedPlans,
     splits,
     incomplete_windows: incompleteWindows,
     rows: rowsWritten,

@@ -462,6 +462,30 @@ export class ServiceDensityModel {
     };
   }
 
+  /**
+   * Starts the model from an observation saved by an earlier run. It is older than any bucket this run
+   * records, so the first bucket recorded replaces it, and it is never averaged with one.
+   */
+  seed(scope: SearchScope, errorTypes: ErrorTypeObservation): void {
+    this.latest.set(describeScope(scope), {
+      bucketStart: Number.NEGATIVE_INFINITY,
+      untracked: new Map(),
+      byTrack: new Map(),
+      replay: new Map(),
+      totalIssues: errorTypes.totalIssues,
+      errorTypes,
+    });
+  }
+
+  /** What the latest bucket recorded in this run found by service and error type, if error types work. */
+  latestErrorTypes(
+    scope: SearchScope,
+  ): { bucketStart: number; observation: ErrorTypeObservation } | undefined {
+    const latest = this.latest.get(describeScope(scope));
+    if (!latest?.errorTypes || !Number.isFinite(latest.bucketStart)) return undefined;
+    return { bucketStart: latest.bucketStart, observation: latest.errorTypes };
+  }
+
   /** The plan's windows when the bucket turns out as busy as the last. */
   initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
     const plan = this.plan(scope, bucket);

@@ -231,7 +231,7 @@ export async function enumerateBucket(
     const keep: number[] = [];
     let kept = 0;
     for (const index of order) {
-      if (keep.length > 0 && kept + matched[index]! > HAND_OVER_KEEP) break;
+      if (keep.length > 0 && kept + matched[index]! > HAND_OVER_KEEP) continue;
       keep.push(index);
       kept += matched[index]!;
     }

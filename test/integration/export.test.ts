@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runQuery } from '../../lib/warehouse/duckdb';
@@ -78,6 +78,35 @@ describe('exporting a sparse org', () => {
     expect(manifest.range.from).toBe(new Date(from + HOUR).toISOString());
     expect(manifest.range.to).toBe(new Date(from + 3 * HOUR).toISOString());
     expectExact(await harness.verify({ from: from + HOUR, to: from + 3 * HOUR }));
+  });
+});
+
+describe('carrying the plan from one run to the next', () => {
+  it('plans the first bucket of a run from what the previous run saved, and stays exact', async () => {
+    harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });
+    const { from, to } = harness.simulator.org;
+    const middle = from + 3 * HOUR;
+    const first = await harness.export({ from, to: middle });
+    const second = await harness.export({ from: middle, to });
+    expect([first.plans_loaded, second.plans_loaded]).toEqual([0, 1]);
+    expectExact(await harness.verify());
+    // The first run discovered the org from one saturated search; the second started from a plan.
+    const firstBucket = (manifest: typeof first) => manifest.buckets.detail[0]!.searches;
+    expect(firstBucket(second)).toBeLessThan(firstBucket(first));
+    const later = second.buckets.detail.slice(1).map((bucket) => bucket.searches);
+    expect(firstBucket(second)).toBeLessThanOrEqual(Math.max(...later));
+
+    // A backfill of older buckets leaves the newer plan for the next scheduled run.
+    const plans = join(harness.outDir, '_plans');
+    const [planFile] = await listFiles(plans);
+    const newest = JSON.parse(await readFile(planFile!, 'utf8')).bucket_start;
+    await harness.export({ from, to: from + HOUR });
+    expect(JSON.parse(await readFile(planFile!, 'utf8')).bucket_start).toBe(newest);
+    expect(newest).toBe(new Date(to - HOUR).toISOString());
+
+    // A plan saved for other bucket sizes is not used.
+    const quarterHours = await harness.export({ from: middle, to: middle + HOUR, bucketMs: HOUR / 4 });
+    expect(quarterHours.plans_loaded).toBe(0);
   });
 });
 

@@ -1,0 +1,124 @@
+import type { ObjectSink } from '../warehouse/sink';
+import type { ServiceDensityModel } from './density';
+import type { ErrorTypeObservation } from './error-type-plan';
+import { describeScope, type SearchScope } from './scope';
+
+/**
+ * What the last bucket of a run found, by service and error type, kept in the warehouse so that the next
+ * run (the scheduled Lambda exports a few buckets at a time) plans its first bucket from it instead of
+ * discovering the org again from saturated searches. It is only a starting point: a stale plan costs
+ * searches, never rows, because every plan covers everything and saturated searches are divided.
+ */
+interface SavedPlanFile {
+  readonly format: 1;
+  readonly scope: string;
+  readonly bucket_start: string;
+  readonly bucket_ms: number;
+  readonly total_issues: number;
+  readonly without_service: number;
+  readonly services: Record<string, { total: number; untyped: number; by_type: Record<string, number> }>;
+}
+
+export function savedPlanKey(scopesId: string, scope: SearchScope): string {
+  return `_plans/${scopesId}/${describeScope(scope).replace(':', '=')}.json`;
+}
+
+function toFile(
+  scope: SearchScope,
+  observation: ErrorTypeObservation,
+  bucketStart: number,
+  bucketMs: number,
+) {
+  const file: SavedPlanFile = {
+    format: 1,
+    scope: describeScope(scope),
+    bucket_start: new Date(bucketStart).toISOString(),
+    bucket_ms: bucketMs,
+    total_issues: observation.totalIssues,
+    without_service: observation.withoutService,
+    services: Object.fromEntries(
+      [...observation.services].map(([service, counts]) => [
+        service,
+        { total: counts.total, untyped: counts.untyped, by_type: Object.fromEntries(counts.byType) },
+      ]),
+    ),
+  };
+  return file;
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** The saved observation, or `undefined` when the file is not one this version wrote for these buckets. */
+export function parseSavedPlan(text: string, bucketMs: number): ErrorTypeObservation | undefined {
+  let file: Partial<SavedPlanFile>;
+  try {
+    file = JSON.parse(text) as Partial<SavedPlanFile>;
+  } catch {
+    return undefined;
+  }
+  if (file?.format !== 1 || file.bucket_ms !== bucketMs) return undefined;
+  if (!isCount(file.total_issues) || !isCount(file.without_service)) return undefined;
+  if (typeof file.services !== 'object' || file.services === null) return undefined;
+  const services = new Map<string, { total: number; untyped: number; byType: Map<string, number> }>();
+  for (const [service, counts] of Object.entries(file.services)) {
+    if (!isCount(counts?.total) || !isCount(counts.untyped) || typeof counts.by_type !== 'object')
+      return undefined;
+    const byType = new Map<string, number>();
+    for (const [type, count] of Object.entries(counts.by_type ?? {})) {
+      if (!isCount(count)) return undefined;
+      byType.set(type, count);
+    }
+    services.set(service, { total: counts.total, untyped: counts.untyped, byType });
+  }
+  return { services, withoutService: file.without_service, totalIssues: file.total_issues };
+}
+
+function savedBucketStart(text: string): number | undefined {
+  try {
+    const start = Date.parse((JSON.parse(text) as Partial<SavedPlanFile>).bucket_start ?? '');
+    return Number.isNaN(start) ? undefined : start;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seeds the model with the plans the previous run saved; a missing or unreadable plan is no plan. */
+export async function loadSavedPlans(
+  sink: ObjectSink,
+  scopesId: string,
+  scopes: readonly SearchScope[],
+  bucketMs: number,
+  density: ServiceDensityModel,
+): Promise<number> {
+  let loaded = 0;
+  for (const scope of scopes) {
+    const body = await sink.get(savedPlanKey(scopesId, scope));
+    const observation = body && parseSavedPlan(new TextDecoder().decode(body), bucketMs);
+    if (!observation) continue;
+    density.seed(scope, observation);
+    loaded += 1;
+  }
+  return loaded;
+}
+
+/** Saves what this run's latest bucket of each scope found, for the next run. */
+export async function savePlans(
+  sink: ObjectSink,
+  scopesId: string,
+  scopes: readonly SearchScope[],
+  bucketMs: number,
+  density: ServiceDensityModel,
+): Promise<void> {
+  for (const scope of scopes) {
+    const latest = density.latestErrorTypes(scope);
+    if (!latest) continue;
+    // A backfill of older buckets leaves the plan of the newest buckets in place for the scheduled runs.
+    const key = savedPlanKey(scopesId, scope);
+    const saved = await sink.get(key);
+    const savedStart = saved && savedBucketStart(new TextDecoder().decode(saved));
+    if (savedStart !== null && savedStart !== undefined && savedStart > latest.bucketStart) continue;
+    const file = toFile(scope, latest.observation, latest.bucketStart, bucketMs);
+    await sink.put(key, new TextEncoder().encode(`${JSON.stringify(file)}\n`), 'application/json');
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseSavedPlan, savedPlanKey } from '../../lib/enumerate/saved-plan';
+
+const HOUR = 3_600_000;
+const valid = {
+  format: 1,
+  scope: 'persona:ALL',
+  bucket_start: '2025-01-14T23:00:00.000Z',
+  bucket_ms: HOUR,
+  total_issues: 12,
+  without_service: 2,
+  services: { api: { total: 10, untyped: 1, by_type: { TypeError: 6, RangeError: 3 } } },
+};
+
+describe('saved plans', () => {
+  it('reads back the counts by service and error type', () => {
+    const observation = parseSavedPlan(JSON.stringify(valid), HOUR);
+    expect(observation?.totalIssues).toBe(12);
+    expect(observation?.withoutService).toBe(2);
+    expect(observation?.services.get('api')).toEqual({
+      total: 10,
+      untyped: 1,
+      byType: new Map([
+        ['TypeError', 6],
+        ['RangeError', 3],
+      ]),
+    });
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['another format', JSON.stringify({ ...valid, format: 2 })],
+    ['another bucket size', JSON.stringify({ ...valid, bucket_ms: HOUR / 4 })],
+    ['a negative count', JSON.stringify({ ...valid, total_issues: -1 })],
+    [
+      'a count that is not a number',
+      JSON.stringify({ ...valid, services: { api: { total: 1, untyped: 0, by_type: { X: '3' } } } }),
+    ],
+    ['no services', JSON.stringify({ ...valid, services: null })],
+  ])('ignores %s', (_, text) => {
+    expect(parseSavedPlan(text, HOUR)).toBeUndefined();
+  });
+
+  it('keeps one plan per scope of a query', () => {
+    expect(savedPlanKey('abc123', { query: '*', persona: 'ALL' })).toBe('_plans/abc123/persona=ALL.json');
+    expect(savedPlanKey('abc123', { query: '*', track: 'rum' })).toBe('_plans/abc123/track=rum.json');
+  });
+});

@@ -30,6 +30,11 @@ export interface StateTrackingOptions {
   readonly recheckMaxAgeMs?: number;
   /** Most `GET issue` re-checks per run. @default 500 */
   readonly recheckBudget?: number;
+  /**
+   * An issue whose re-check finds it gone (404) stops being tracked once it has not been seen in a
+   * search for this long, so purged issues do not spend the re-check budget forever. @default 7 days
+   */
+  readonly forgetNotFoundAfterMs?: number;
   readonly onStage?: (stage: CommitStage) => void | Promise<void>;
   /**
    * Set when the caller knows this run's range stops short of the present, as a Lambda catching up a
@@ -50,6 +55,8 @@ export interface StateSummary {
   readonly recheck_eligible: number;
   readonly rechecked: number;
   readonly recheck_not_found: number;
+  /** Issues no longer tracked because a re-check found them gone (see `forgetNotFoundAfterMs`). */
+  readonly forgotten: number;
   /** Quiet issues due for a re-check that did not fit in this run's budget. */
   readonly recheck_overdue: number;
   readonly changes: Record<ChangeKind, number>;
@@ -60,6 +67,7 @@ export interface StateSummary {
 
 export const DEFAULT_RECHECK_MAX_AGE_MS = 3_600_000;
 export const DEFAULT_RECHECK_BUDGET = 500;
+export const DEFAULT_FORGET_NOT_FOUND_AFTER_MS = 7 * 24 * 3_600_000;
 
 /** Collects one observation per issue: the one from the latest bucket it appeared in. */
 export class ObservationCollector {
@@ -135,12 +143,12 @@ export async function commitStateChanges(input: {
     maxAgeMs: options.recheckMaxAgeMs ?? DEFAULT_RECHECK_MAX_AGE_MS,
     budget: options.recheckBudget ?? DEFAULT_RECHECK_BUDGET,
   });
-  let notFound = 0;
+  const notFound: string[] = [];
   const rechecked = await Promise.all(
     selection.issueIds.map(async (issueId) => {
       const hydrated = await input.hydrator.refresh(issueId);
       if (!hydrated.issue) {
-        notFound += 1;
+        notFound.push(issueId);
         return null;
       }
       const row = toIssueRow(
@@ -164,8 +172,17 @@ export async function commitStateChanges(input: {
       ? document.watermark
       : Math.max(document.watermark ?? Number.NEGATIVE_INFINITY, input.exportedThrough);
   const baselineStaysOpen = baseline && (input.stoppedEarly || options.rangeStopsShortOfPresent === true);
+  const forgetAfter = options.forgetNotFoundAfterMs ?? DEFAULT_FORGET_NOT_FOUND_AFTER_MS;
+  const issues = new Map(next.issues);
+  let forgotten = 0;
+  for (const issueId of notFound) {
+    const lastSeen = issues.get(issueId)?.last_seen_at ?? Number.NEGATIVE_INFINITY;
+    if (collector.seenIds.has(issueId) || observedAt - lastSeen < forgetAfter) continue;
+    if (issues.delete(issueId)) forgotten += 1;
+  }
   const committed: StateDocument = {
     ...next,
+    issues,
     watermark,
     baseline_done: next.baseline_done && !baselineStaysOpen,
   };
@@ -198,7 +215,8 @@ export async function commitStateChanges(input: {
     observed_in_search: collector.seenIds.size,
     recheck_eligible: selection.eligible,
     rechecked: selection.issueIds.length,
-    recheck_not_found: notFound,
+    recheck_not_found: notFound.length,
+    forgotten,
     recheck_overdue: selection.overdue,
     changes: byKind,
     events_target: options.events?.target ?? null,

@@ -94,3 +94,13 @@ export function addOccurrences(
   }
   return issue;
 }
+
+/**
+ * Purges an issue, as Datadog does once an issue has been quiet past retention: `GET issue` answers 404
+ * from then on. Its past occurrences stay in the ground truth, so only use it for issues that a test no
+ * longer expects searches to find.
+ */
+export function purgeIssue(org: SimulatedOrg, issueId: string): void {
+  requireIssue(org, issueId);
+  org.issuesById.delete(issueId);
+}

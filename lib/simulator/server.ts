@@ -23,7 +23,13 @@ import {
 } from './faults';
 import { type GroundTruthEntry, type GroundTruthOptions, groundTruth } from './ground-truth';
 import type { SimulatedOrg } from './model';
-import { type AddOccurrencesOptions, addOccurrences, setIssueAssignee, setIssueState } from './mutations';
+import {
+  type AddOccurrencesOptions,
+  addOccurrences,
+  purgeIssue,
+  setIssueAssignee,
+  setIssueState,
+} from './mutations';
 import { parseQuery, type QueryField, type QueryNode, queryFields } from './query';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { parseSearchBody, parseSearchInclude, SearchEngine } from './search';
@@ -83,6 +89,8 @@ export interface RunningSimulator {
   clearFaults(): void;
   setIssueState(issueId: string, state: string): void;
   setIssueAssignee(issueId: string, userId: string | null): void;
+  /** `GET issue` answers 404 for it from now on (see `purgeIssue`). */
+  purgeIssue(issueId: string): void;
   addOccurrences(issueId: string, timestamps: readonly number[], options?: AddOccurrencesOptions): void;
   groundTruth(options: GroundTruthOptions): GroundTruthEntry[];
   close(): Promise<void>;
@@ -598,6 +606,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     setIssueAssignee: (issueId, userId) => {
       setIssueAssignee(org, issueId, userId);
     },
+    purgeIssue: (issueId) => purgeIssue(org, issueId),
     addOccurrences: (issueId, timestamps, addOptions) => {
       addOccurrences(org, issueId, timestamps, addOptions);
     },

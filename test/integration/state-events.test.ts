@@ -136,6 +136,21 @@ describe('issue state history and change events', () => {
     expect(await deliveredEvents()).toHaveLength(10);
   });
 
+  it('stops tracking a purged issue once it has been out of searches long enough', async () => {
+    await harness.export({}, {}, { stateTracking: tracking() });
+    const active = activeInLastHour();
+    const [purged] = pickIssues(1, (issue) => !active.has(issue.id) && issue.state === 'OPEN');
+    harness.simulator.purgeIssue(purged!.id);
+
+    const recent = await exportLastHour(tracking());
+    expect(recent.state).toMatchObject({ recheck_not_found: 1, forgotten: 0 });
+    const forgotten = await exportLastHour(tracking({ forgetNotFoundAfterMs: 0 }));
+    expect(forgotten.state).toMatchObject({ recheck_not_found: 1, forgotten: 1 });
+    expect(forgotten.state?.tracked_issues).toBe((recent.state?.tracked_issues ?? 0) - 1);
+    const after = await exportLastHour(tracking({ forgetNotFoundAfterMs: 0 }));
+    expect(after.state).toMatchObject({ recheck_not_found: 0, forgotten: 0, events_published: 0 });
+  });
+
   it('announces issues first seen after the baseline as new', async () => {
     const { from, to } = harness.simulator.org;
     await harness.export({ from, to: to - HOUR }, {}, { stateTracking: tracking() });

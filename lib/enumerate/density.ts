@@ -14,7 +14,7 @@ import { packServices, type SearchWindow } from './split';
 /** Groups are packed below the cap so that a bucket with a little more activity than the last still fits. */
 export const PLANNED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.75);
 /** Small services are packed after the bucket's growth was measured, so they can be packed closer to the cap. */
-const CALIBRATED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.85);
+export const CALIBRATED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.85);
 /** A service (or service and track) with this many issues would likely saturate a whole-bucket search. */
 const REPLAY_THRESHOLD = Math.floor(SEARCH_RESULT_CAP * 0.95);
 
@@ -41,6 +41,8 @@ export interface BucketPlan {
   readonly calibration: readonly ExpectedWindow[];
   /** The searches after calibration; `reserve` is searched last, with room for others' overflow. */
   remaining(growth: number): { windows: SearchWindow[]; reserve?: ExpectedWindow };
+  /** Nothing to plan from: the bucket's own first search, if saturated, is the sample to plan from. */
+  readonly discover?: boolean;
 }
 
 /** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
@@ -403,7 +405,7 @@ export class ServiceDensityModel {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) {
-      return { calibration: [], remaining: () => ({ windows: [whole({})] }) };
+      return { calibration: [], remaining: () => ({ windows: [whole({})] }), discover: true };
     }
     if (observation.errorTypes) {
       return planByErrorType(observation.errorTypes, bucket, {

@@ -2,7 +2,14 @@ import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
-import { type BucketPlan, type ExpectedWindow, measuredGrowth } from './density';
+import {
+  type BucketPlan,
+  CALIBRATED_GROUP_LIMIT,
+  type ExpectedWindow,
+  measuredGrowth,
+  PLANNED_GROUP_LIMIT,
+} from './density';
+import { planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
 import { buildSearchQuery, describeFilter, type FacetClause, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import {
@@ -316,7 +323,47 @@ export async function enumerateBucket(
     const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
     return failures.find((failure) => failure instanceof PlanRefusedError) ?? failures[0];
   };
-  let failure = await runPlan(plan);
+  /**
+   * A bucket with nothing to plan from: a saturated first search, plus a search of the services it showed
+   * least, sizes a plan for the rest (see `splitSample`), instead of dividing blindly level by level.
+   */
+  const discover = async (): Promise<unknown> => {
+    const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
+    try {
+      const first = await searchPlanned(window);
+      const issue = (issueId: string) => context.issueOf(issueId)?.attributes;
+      const sample = sampleOf(
+        first.data.map((result) => result.id),
+        (issueId) => issue(issueId)?.service,
+        (issueId) => issue(issueId)?.error_type,
+      );
+      const split = isSaturated(first.data.length) ? splitSample(sample) : undefined;
+      if (!split) {
+        await settle(window, first);
+        return undefined;
+      }
+      const tail: SearchWindow = { ...window, filter: { excludeServices: split.head } };
+      const tailResponse = await searchPlanned(tail);
+      splits.service += 1;
+      const scale = Math.max(1, tailResponse.data.length / split.tailSeen);
+      const headPlan = planByErrorType(
+        scaleSample(sample, split.head, scale),
+        bucket,
+        { planned: PLANNED_GROUP_LIMIT, calibrated: CALIBRATED_GROUP_LIMIT },
+        false,
+      );
+      const [tailOutcome, headFailure] = await Promise.allSettled([
+        settle(tail, tailResponse),
+        runPlan(headPlan),
+      ]);
+      if (tailOutcome.status === 'rejected') return tailOutcome.reason;
+      return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;
+    } catch (error) {
+      return error;
+    }
+  };
+  let failure =
+    plan.discover && !context.unavailableSplits.has('error_type') ? await discover() : await runPlan(plan);
   if (failure instanceof PlanRefusedError) {
     context.unavailableSplits.add('error_type');
     leaves.length = 0;

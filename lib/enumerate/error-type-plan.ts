@@ -151,6 +151,8 @@ export function planByErrorType(
   observation: ErrorTypeObservation,
   bucket: Bucket,
   limits: { readonly planned: number; readonly calibrated: number },
+  /** False when another search already covers every service the observation does not name. */
+  withRemainder = true,
 ): BucketPlan {
   const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
   const pieces: SizedPiece[] = [];
@@ -175,8 +177,9 @@ export function planByErrorType(
     }
     pieces.push({ piece: { kind: 'rest', service }, issues: counts.untyped });
   }
-  const remainderIndex =
-    pieces.push({ piece: { kind: 'remainder' }, issues: observation.withoutService }) - 1;
+  const remainderIndex = withRemainder
+    ? pieces.push({ piece: { kind: 'remainder' }, issues: observation.withoutService }) - 1
+    : -1;
 
   const pack = (indexes: readonly number[], limit: number, growth: number): number[][] =>
     packServices(new Map(indexes.map((index) => [String(index), pieces[index]!.issues * growth])), limit).map(
@@ -227,4 +230,77 @@ export function planByErrorType(
       };
     },
   };
+}
+
+/** Issues of a saturated search by service and error type: the loudest 100 of a bucket. */
+export type Sample = ReadonlyMap<
+  string,
+  { seen: number; byType: ReadonlyMap<string, number>; untyped: number }
+>;
+
+export function sampleOf(
+  issueIds: readonly string[],
+  serviceOf: (issueId: string) => string | undefined,
+  errorTypeOf: (issueId: string) => string | undefined,
+): Sample {
+  const sample = new Map<string, { seen: number; byType: Map<string, number>; untyped: number }>();
+  for (const issueId of issueIds) {
+    const service = serviceOf(issueId);
+    if (service === undefined || service === '') continue;
+    const counts = sample.get(service) ?? { seen: 0, byType: new Map<string, number>(), untyped: 0 };
+    sample.set(service, counts);
+    counts.seen += 1;
+    const errorType = errorTypeOf(issueId);
+    if (errorType === undefined || errorType === '') counts.untyped += 1;
+    else counts.byType.set(errorType, (counts.byType.get(errorType) ?? 0) + 1);
+  }
+  return sample;
+}
+
+/** The least seen services whose issues a first unsaturated search can count: about this many were seen. */
+const TAIL_SEEN = 14;
+/** Error types a sample did not show are a share of a busy service's issues the plan keeps room for. */
+const UNSEEN_TYPES_SHARE = 0.15;
+
+/**
+ * With no bucket before it, a bucket's plan starts from its own saturated search: the loudest 100 issues
+ * show which services and error types are busy, but not how many issues hide behind each one shown. The
+ * least seen services (and every service not seen) are searched first, as `-service:(the others)`; how
+ * many issues that finds for each one it showed is the scale for the others. `undefined` when too few
+ * services were seen to leave any out.
+ */
+export function splitSample(sample: Sample): { head: string[]; tailSeen: number } | undefined {
+  const bySeen = [...sample].sort((a, b) => a[1].seen - b[1].seen || (a[0] < b[0] ? -1 : 1));
+  let tailSeen = 0;
+  let tail = 0;
+  while (tail < bySeen.length - 1 && tailSeen + bySeen[tail]![1].seen <= TAIL_SEEN) {
+    tailSeen += bySeen[tail]![1].seen;
+    tail += 1;
+  }
+  if (tail === 0) return undefined;
+  return {
+    head: bySeen
+      .slice(tail)
+      .map(([service]) => service)
+      .sort(),
+    tailSeen,
+  };
+}
+
+/** The sample's head services, each issue shown standing for `scale` issues, as an observation to plan from. */
+export function scaleSample(sample: Sample, head: readonly string[], scale: number): ErrorTypeObservation {
+  const services = new Map<string, ServiceErrorTypes>();
+  for (const service of head) {
+    const counts = sample.get(service);
+    if (!counts) continue;
+    const total = counts.seen * scale;
+    const byType = new Map([...counts.byType].map(([type, seen]) => [type, seen * scale]));
+    services.set(service, {
+      total,
+      byType,
+      untyped: Math.max(counts.untyped * scale, total * UNSEEN_TYPES_SHARE),
+    });
+  }
+  const totalIssues = [...services.values()].reduce((sum, counts) => sum + counts.total, 0);
+  return { services, withoutService: 0, totalIssues };
 }

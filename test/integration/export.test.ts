@@ -81,6 +81,21 @@ describe('exporting a sparse org', () => {
   });
 });
 
+describe('planning the first bucket from its own first search', () => {
+  it('counts the services the first search showed least, then plans the others at that scale', async () => {
+    harness = await startHarness({ distribution: 'bursty', issues: 2000, services: 12, seed: 7 });
+    const { from } = harness.simulator.org;
+    const manifest = await harness.export({ from, to: from + HOUR });
+    expectExact(await harness.verify({ from, to: from + HOUR }));
+    const [first, second, ...planned] = harness.simulator.stats.searchLog;
+    expect(first?.query).toBe('*');
+    // The least seen services and every service not seen at all: `-service:(the services seen most)`.
+    expect(second?.query).toMatch(/^-service:\(/);
+    expect(planned.some((search) => search.query.includes('@error.type'))).toBe(true);
+    expect(manifest.searches).toBeLessThan(25);
+  });
+});
+
 describe('carrying the plan from one run to the next', () => {
   it('plans the first bucket of a run from what the previous run saved, and stays exact', async () => {
     harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });

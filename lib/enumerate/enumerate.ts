@@ -2,26 +2,12 @@ import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
-import {
-  type BucketPlan,
-  CALIBRATED_GROUP_LIMIT,
-  type ExpectedWindow,
-  measuredGrowth,
-  PLANNED_GROUP_LIMIT,
-} from './density';
+import { type BucketPlan, CALIBRATED_GROUP_LIMIT, measuredGrowth, PLANNED_GROUP_LIMIT } from './density';
 import { planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
-import { buildSearchQuery, describeFilter, type FacetClause, type SearchFilter } from './query';
+import { type HandedOver, handOver, packHandedOver } from './hand-over';
+import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
-import {
-  chooseSplit,
-  clauseMatches,
-  isSaturated,
-  packServices,
-  type SearchWindow,
-  SPLIT_KINDS,
-  type SplitKind,
-  withClauses,
-} from './split';
+import { chooseSplit, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
 export interface LeafWindow {
@@ -67,13 +53,6 @@ export interface EnumerationContext {
   readonly unavailableSplits: Set<SplitKind>;
 }
 
-/** A packed search that saturates keeps clauses holding about this many of its results... */
-const HAND_OVER_KEEP = 80;
-/** ...and what it hands over is packed, with the held-back search, into searches of about this many. */
-const HAND_OVER_LIMIT = 88;
-/** A saturated search shows 100 of its issues; the clauses handed over hold somewhat more than shown. */
-const HAND_OVER_MARGIN = 1.2;
-
 /** A planned search named error types and the API refused them. */
 class PlanRefusedError extends Error {}
 
@@ -81,19 +60,6 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
   return [filter, ...(filter.anyOf ?? [])].some(
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
-}
-
-/** The clauses a filter's facets amount to. */
-function clausesOf(filter: SearchFilter): readonly FacetClause[] {
-  if (filter.anyOf) return filter.anyOf;
-  const { includeServices, excludeServices, includeErrorTypes, excludeErrorTypes } = filter;
-  return [
-    Object.fromEntries(
-      Object.entries({ includeServices, excludeServices, includeErrorTypes, excludeErrorTypes }).filter(
-        ([, value]) => value !== undefined,
-      ),
-    ),
-  ];
 }
 
 /** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
@@ -212,74 +178,17 @@ export async function enumerateBucket(
     );
   };
 
-  /**
-   * A planned search that comes back saturated keeps the clauses that most of its results matched and
-   * hands the others over; they are packed with the plan's held-back search and searched after the plan,
-   * so an underestimated search costs about one more search shared with others, rather than two.
-   */
-  let handedOver: Array<{ clauses: FacetClause[]; expected: number }> | undefined;
-  const handOver = (window: SearchWindow, response: SearchResponseWire): SearchWindow | undefined => {
-    // Services packed whole into one clause can be handed over one by one.
-    const clauses = clausesOf(window.filter).flatMap((clause) =>
-      clause.includeServices && !clause.includeErrorTypes && !clause.excludeErrorTypes
-        ? clause.includeServices.map((service) => ({ includeServices: [service] }))
-        : [clause],
-    );
-    const wholeBucket = window.from === bucket.start && window.to === bucket.end;
-    const facetsOnly = !window.filter.track && !window.filter.states;
-    if (!handedOver || clauses.length < 2 || !wholeBucket || !facetsOnly) return undefined;
-    const matched = clauses.map(() => 0);
-    for (const result of response.data) {
-      const issue = context.issueOf(result.id)?.attributes;
-      const index = clauses.findIndex((clause) => clauseMatches(clause, issue?.service, issue?.error_type));
-      if (index >= 0) matched[index]! += 1;
-    }
-    const order = clauses.map((_, index) => index).sort((a, b) => matched[b]! - matched[a]!);
-    const keep: number[] = [];
-    let kept = 0;
-    for (const index of order) {
-      if (keep.length > 0 && kept + matched[index]! > HAND_OVER_KEEP) continue;
-      keep.push(index);
-      kept += matched[index]!;
-    }
-    const handed = order.filter((index) => !keep.includes(index));
-    if (handed.length === 0) return undefined;
-    handedOver.push({
-      clauses: handed.map((index) => clauses[index]!),
-      expected: handed.reduce((sum, index) => sum + matched[index]!, 0) * HAND_OVER_MARGIN,
-    });
-    splits.service += 1;
-    return {
-      ...window,
-      filter: withClauses(
-        window.filter,
-        keep.map((index) => clauses[index]!),
-      ),
-    };
-  };
-  /** The held-back search and the clauses handed over, packed into searches expected to stay under the cap. */
-  const afterPlan = (held: ExpectedWindow | undefined): SearchWindow[] => {
-    const parts = [
-      ...(held ? [{ clauses: [...clausesOf(held.filter)], expected: held.expected }] : []),
-      ...(handedOver ?? []),
-    ];
-    const groups = packServices(
-      new Map(parts.map((part, index) => [String(index), part.expected])),
-      HAND_OVER_LIMIT,
-    );
-    return groups.map((group) => ({
-      from: bucket.start,
-      to: bucket.end,
-      filter: withClauses(
-        {},
-        group.flatMap((index) => parts[Number(index)]!.clauses),
-      ),
-    }));
-  };
+  /** What saturated planned searches handed over (see `handOver`), while a plan is being searched. */
+  let handedOver: HandedOver[] | undefined;
   const settlePlanned = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
-    const kept = isSaturated(response.data.length) ? handOver(window, response) : undefined;
-    if (kept) return settle(kept, await search(kept));
-    return settle(window, response);
+    const divided =
+      handedOver && isSaturated(response.data.length)
+        ? handOver(window, response.data, bucket, context.issueOf)
+        : undefined;
+    if (!divided) return settle(window, response);
+    handedOver?.push(divided.handed);
+    splits.service += 1;
+    return settle(divided.kept, await search(divided.kept));
   };
 
   /**
@@ -311,7 +220,7 @@ export async function enumerateBucket(
       }),
       ...windows.map(async (window) => settlePlanned(window, await searchPlanned(window))),
     ]);
-    const last = afterPlan(held);
+    const last = packHandedOver(bucket, held, handedOver);
     handedOver = undefined;
     if (!outcomes.some((outcome) => outcome.status === 'rejected')) {
       outcomes.push(

@@ -20,32 +20,42 @@ export interface ErrorTypeObservation {
   readonly totalIssues: number;
 }
 
+/** Counts distinct issues by service and error type. */
+function countIssues(
+  issueIds: Iterable<string>,
+  serviceOf: (issueId: string) => string | undefined,
+  errorTypeOf: (issueId: string) => string | undefined,
+): ErrorTypeObservation {
+  const services = new Map<string, { total: number; byType: Map<string, number>; untyped: number }>();
+  let withoutService = 0;
+  let totalIssues = 0;
+  for (const issueId of new Set(issueIds)) {
+    totalIssues += 1;
+    const service = serviceOf(issueId);
+    if (service === undefined || service === '') {
+      withoutService += 1;
+      continue;
+    }
+    const counts = services.get(service) ?? { total: 0, byType: new Map<string, number>(), untyped: 0 };
+    services.set(service, counts);
+    counts.total += 1;
+    const errorType = errorTypeOf(issueId);
+    if (errorType === undefined || errorType === '') counts.untyped += 1;
+    else counts.byType.set(errorType, (counts.byType.get(errorType) ?? 0) + 1);
+  }
+  return { services, withoutService, totalIssues };
+}
+
 export function observeErrorTypes(
   leaves: readonly LeafWindow[],
   serviceOf: (issueId: string) => string | undefined,
   errorTypeOf: (issueId: string) => string | undefined,
 ): ErrorTypeObservation {
-  const seen = new Set<string>();
-  const services = new Map<string, { total: number; byType: Map<string, number>; untyped: number }>();
-  let withoutService = 0;
-  for (const leaf of leaves) {
-    for (const { id } of leaf.results) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const service = serviceOf(id);
-      if (service === undefined || service === '') {
-        withoutService += 1;
-        continue;
-      }
-      const counts = services.get(service) ?? { total: 0, byType: new Map<string, number>(), untyped: 0 };
-      services.set(service, counts);
-      counts.total += 1;
-      const errorType = errorTypeOf(id);
-      if (errorType === undefined || errorType === '') counts.untyped += 1;
-      else counts.byType.set(errorType, (counts.byType.get(errorType) ?? 0) + 1);
-    }
-  }
-  return { services, withoutService, totalIssues: seen.size };
+  return countIssues(
+    leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
+    serviceOf,
+    errorTypeOf,
+  );
 }
 
 /**
@@ -233,28 +243,15 @@ export function planByErrorType(
 }
 
 /** Issues of a saturated search by service and error type: the loudest 100 of a bucket. */
-export type Sample = ReadonlyMap<
-  string,
-  { seen: number; byType: ReadonlyMap<string, number>; untyped: number }
->;
+/** The issues a saturated search showed (the loudest 100 of a bucket), by service and error type. */
+export type Sample = ErrorTypeObservation['services'];
 
 export function sampleOf(
   issueIds: readonly string[],
   serviceOf: (issueId: string) => string | undefined,
   errorTypeOf: (issueId: string) => string | undefined,
 ): Sample {
-  const sample = new Map<string, { seen: number; byType: Map<string, number>; untyped: number }>();
-  for (const issueId of issueIds) {
-    const service = serviceOf(issueId);
-    if (service === undefined || service === '') continue;
-    const counts = sample.get(service) ?? { seen: 0, byType: new Map<string, number>(), untyped: 0 };
-    sample.set(service, counts);
-    counts.seen += 1;
-    const errorType = errorTypeOf(issueId);
-    if (errorType === undefined || errorType === '') counts.untyped += 1;
-    else counts.byType.set(errorType, (counts.byType.get(errorType) ?? 0) + 1);
-  }
-  return sample;
+  return countIssues(issueIds, serviceOf, errorTypeOf).services;
 }
 
 /** The least seen services whose issues a first unsaturated search can count: about this many were seen. */
@@ -270,11 +267,11 @@ const UNSEEN_TYPES_SHARE = 0.15;
  * services were seen to leave any out.
  */
 export function splitSample(sample: Sample): { head: string[]; tailSeen: number } | undefined {
-  const bySeen = [...sample].sort((a, b) => a[1].seen - b[1].seen || (a[0] < b[0] ? -1 : 1));
+  const bySeen = [...sample].sort((a, b) => a[1].total - b[1].total || (a[0] < b[0] ? -1 : 1));
   let tailSeen = 0;
   let tail = 0;
-  while (tail < bySeen.length - 1 && tailSeen + bySeen[tail]![1].seen <= TAIL_SEEN) {
-    tailSeen += bySeen[tail]![1].seen;
+  while (tail < bySeen.length - 1 && tailSeen + bySeen[tail]![1].total <= TAIL_SEEN) {
+    tailSeen += bySeen[tail]![1].total;
     tail += 1;
   }
   if (tail === 0) return undefined;
@@ -293,7 +290,7 @@ export function scaleSample(sample: Sample, head: readonly string[], scale: numb
   for (const service of head) {
     const counts = sample.get(service);
     if (!counts) continue;
-    const total = counts.seen * scale;
+    const total = counts.total * scale;
     const byType = new Map([...counts.byType].map(([type, seen]) => [type, seen * scale]));
     services.set(service, {
       total,

@@ -180,10 +180,13 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
   const dense = new Map([...seen].filter(([, count]) => count >= DENSE_SERVICE_VISIBLE_COUNT));
   const sparse = new Map([...seen].filter(([, count]) => count < DENSE_SERVICE_VISIBLE_COUNT));
   const sparseGroups = packServices(sparse, SHARED_GROUP_VISIBLE_LIMIT);
-  // The last group of rarely seen services doubles as the remainder, which excludes every other service;
-  // a lone group stays named, so that the remainder always excludes something new.
-  if (dense.size + sparseGroups.length > 1) sparseGroups.pop();
-  const groups = [...[...dense.keys()].map((service) => [service]), ...sparseGroups];
+  // The least seen group doubles as the remainder, which excludes every other service; a lone group
+  // stays named, so that the remainder always excludes something new.
+  const groups = [
+    ...[...dense].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([service]) => [service]),
+    ...sparseGroups,
+  ];
+  if (groups.length > 1) groups.pop();
   const { excludeServices: _previous, ...rest } = filter;
   const windows: SearchWindow[] = groups.map((services) => ({
     from: window.from,

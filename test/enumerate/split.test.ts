@@ -70,7 +70,7 @@ describe('choosing a split', () => {
   const scope = { query: '*', persona: 'ALL' as const };
   const none = new Set<string>();
 
-  it('splits an unfiltered window by the services seen, plus a remainder that excludes them', () => {
+  it('splits an unfiltered window by the services seen, the least seen left to a remainder that excludes the others', () => {
     const split = chooseSplit(
       { ...hour, filter: {} },
       saturated([...Array(60).fill('a'), ...Array(40).fill('b')]),
@@ -78,10 +78,10 @@ describe('choosing a split', () => {
       none,
     );
     expect(split?.kind).toBe('service');
+    // The least seen service is left to the remainder, which excludes the others.
     expect(split?.windows.map((window) => window.filter)).toEqual([
       { includeServices: ['a'] },
-      { includeServices: ['b'] },
-      { excludeServices: ['a', 'b'] },
+      { excludeServices: ['a'] },
     ]);
     expect(split?.windows.every((window) => window.from === 0 && window.to === 3_600_000)).toBe(true);
   });

@@ -36,6 +36,7 @@ export function runSummary(manifest: RunManifest, manifestLocation: string) {
     bucket: manifest.bucket,
     buckets,
     searches: manifest.searches,
+    plans_loaded: manifest.plans_loaded,
     splits: manifest.splits,
     incomplete_windows: manifest.incomplete_windows.length,
     rows: manifest.rows,

@@ -264,7 +264,12 @@ export async function runScheduledExport(
     eventsPublished: manifest.state?.events_published ?? 0,
     partitions,
   };
-  logger.info('Export finished', { ...result, searches: manifest.searches, api: manifest.api });
+  logger.info('Export finished', {
+    ...result,
+    searches: manifest.searches,
+    plans_loaded: manifest.plans_loaded,
+    api: manifest.api,
+  });
   return result;
 }
 

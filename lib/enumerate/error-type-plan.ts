@@ -105,6 +105,12 @@ interface SizedPiece {
  * can fill the room that whole services leave in a search.
  */
 const WHOLE_SERVICE_LIMIT = 40;
+/**
+ * At most this many services are named in a plan, and this many error types of one service: the
+ * remainders exclude every name, so their queries would otherwise grow with the org.
+ */
+const MAX_NAMED_SERVICES = 100;
+const MAX_NAMED_ERROR_TYPES = 50;
 /** A busy service's error types are bundled into pieces of up to this many issues. */
 const TYPE_PIECE_LIMIT = 20;
 /** The calibration searches hold at least this many expected issues, so the growth they show is not noise. */
@@ -168,15 +174,24 @@ export function planByErrorType(
   const pieces: SizedPiece[] = [];
   const alone: ExpectedWindow[] = [];
   const namedTypes = new Map<string, string[]>();
-  for (const [service, counts] of [...observation.services].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const bySize = [...observation.services].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));
+  // In a big org the quietest services are left to the remainder, so that its query stays short.
+  const named = withRemainder ? bySize.slice(0, MAX_NAMED_SERVICES) : bySize;
+  let unnamedIssues = observation.withoutService;
+  for (const [, counts] of bySize.slice(named.length)) unnamedIssues += counts.total;
+  for (const [service, counts] of named.sort(([a], [b]) => (a < b ? -1 : 1))) {
     namedTypes.set(service, []);
     if (counts.total <= WHOLE_SERVICE_LIMIT) {
       pieces.push({ piece: { kind: 'service', service }, issues: counts.total });
       continue;
     }
-    namedTypes.set(service, [...counts.byType.keys()].sort());
+    // Likewise a service's rarest error types are left to its rest, so that the rest's query stays short.
+    const types = [...counts.byType].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const namedTypesOfService = new Map(types.slice(0, MAX_NAMED_ERROR_TYPES));
+    const unnamedTypes = types.slice(MAX_NAMED_ERROR_TYPES).reduce((sum, [, count]) => sum + count, 0);
+    namedTypes.set(service, [...namedTypesOfService.keys()].sort());
     // Types are bundled into pieces of a few issues each, which fill searches closely in few clauses.
-    for (const errorTypes of packServices(counts.byType, TYPE_PIECE_LIMIT)) {
+    for (const errorTypes of packServices(namedTypesOfService, TYPE_PIECE_LIMIT)) {
       const issues = errorTypes.reduce((sum, type) => sum + (counts.byType.get(type) ?? 0), 0);
       if (issues > limits.planned) {
         alone.push({
@@ -185,10 +200,10 @@ export function planByErrorType(
         });
       } else pieces.push({ piece: { kind: 'types', service, errorTypes }, issues });
     }
-    pieces.push({ piece: { kind: 'rest', service }, issues: counts.untyped });
+    pieces.push({ piece: { kind: 'rest', service }, issues: counts.untyped + unnamedTypes });
   }
   const remainderIndex = withRemainder
-    ? pieces.push({ piece: { kind: 'remainder' }, issues: observation.withoutService }) - 1
+    ? pieces.push({ piece: { kind: 'remainder' }, issues: unnamedIssues }) - 1
     : -1;
 
   const pack = (indexes: readonly number[], limit: number, growth: number): number[][] =>

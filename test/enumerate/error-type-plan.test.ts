@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleOf, scaleSample, splitSample } from '../../lib/enumerate/error-type-plan';
+import { planByErrorType, sampleOf, scaleSample, splitSample } from '../../lib/enumerate/error-type-plan';
+import { clauseMatches } from '../../lib/enumerate/split';
 
 const services = new Map<string, string>();
 const types = new Map<string, string>();
@@ -54,5 +55,46 @@ describe('planning a bucket from its own saturated search', () => {
         ),
       ),
     ).toBe(undefined);
+  });
+});
+
+describe('keeping queries short in a big org', () => {
+  it('names at most 100 services and 50 error types of a service; the remainders find the rest', () => {
+    const manyServices = Array.from(
+      { length: 150 },
+      (_, index) => `service-${String(index).padStart(3, '0')}`,
+    );
+    const busyTypes = new Map(Array.from({ length: 80 }, (_, index) => [`Type${index}`, 2] as const));
+    const observation = {
+      services: new Map([
+        ['busy', { total: 160, byType: busyTypes, untyped: 0 }],
+        ...manyServices.map(
+          (service, index) =>
+            [service, { total: 150 - index, byType: new Map(), untyped: 150 - index }] as const,
+        ),
+      ]),
+      withoutService: 0,
+      totalIssues: 160 + 150 * 75,
+    };
+    const plan = planByErrorType(observation, { start: 0, end: 3_600_000 }, { planned: 75, calibrated: 85 });
+    const { windows, reserve } = plan.remaining(1);
+    const all = [...plan.calibration, ...windows, ...(reserve ? [reserve] : [])];
+    const clauses = all.flatMap((window) => window.filter.anyOf ?? [window.filter]);
+    for (const clause of clauses) {
+      expect((clause.excludeServices ?? []).length).toBeLessThanOrEqual(100);
+      expect((clause.excludeErrorTypes ?? []).length).toBeLessThanOrEqual(50);
+    }
+    // The quietest service and the rarest type of the busy service are each found exactly once.
+    for (const [service, errorType] of [
+      ['service-149', 'X'],
+      ['busy', 'Type79'],
+      ['busy', 'Type0'],
+      ['never-seen', 'Y'],
+    ] as const) {
+      const matching = all.filter((window) =>
+        (window.filter.anyOf ?? [window.filter]).some((clause) => clauseMatches(clause, service, errorType)),
+      );
+      expect(matching, `${service} ${errorType}`).toHaveLength(1);
+    }
   });
 });

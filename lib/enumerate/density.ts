@@ -212,78 +212,6 @@ function evenTimeDivision(
   return spans;
 }
 
-/**
- * Packs a busy service's error types into searches of about `PLANNED_GROUP_LIMIT` issues over the whole
- * bucket. Error types divide a service without returning an issue twice, as overlapping time windows do,
- * and each issue's impacted counts stay exact. The group holding the issues without a nameable type (or,
- * without those, the smallest group) is the remainder that excludes every other group's types, so types
- * never seen before are still found. `undefined` when the types would not make fewer searches than
- * `atMost`.
- */
-function errorTypeGroups(
-  issueIds: ReadonlySet<string>,
-  errorTypeOf: (issueId: string) => string | undefined,
-  bucket: Bucket,
-  service: string,
-  atMost: number,
-): PlannedSpan[] | undefined {
-  const counts = new Map<string, number>();
-  let unnamed = 0;
-  for (const issueId of issueIds) {
-    const type = errorTypeOf(issueId);
-    if (type === undefined || type === '') unnamed += 1;
-    else counts.set(type, (counts.get(type) ?? 0) + 1);
-  }
-  const groups = packServices(counts, PLANNED_GROUP_LIMIT);
-  if (groups.length < 2 || groups.length > atMost) return undefined;
-  const loads = groups.map((types) => types.reduce((sum, type) => sum + (counts.get(type) ?? 0), 0));
-  let remainder = loads.length - 1;
-  if (unnamed > 0) {
-    remainder = loads.reduce((best, load, index) => (load < loads[best]! ? index : best), remainder);
-    if (loads[remainder]! + unnamed > PLANNED_GROUP_LIMIT && groups.length + 1 > atMost) return undefined;
-    if (loads[remainder]! + unnamed > PLANNED_GROUP_LIMIT) {
-      groups.push([]);
-      loads.push(0);
-      remainder = groups.length - 1;
-    }
-  }
-  const whole = { from: bucket.start, to: bucket.end };
-  const spans: PlannedSpan[] = [];
-  const named: string[] = [];
-  groups.forEach((types, index) => {
-    if (index === remainder) return;
-    named.push(...types);
-    spans.push({
-      ...whole,
-      filter: { includeServices: [service], includeErrorTypes: types },
-      issues: loads[index]!,
-    });
-  });
-  spans.push({
-    ...whole,
-    filter: { includeServices: [service], excludeErrorTypes: named.sort() },
-    issues: loads[remainder]! + unnamed,
-  });
-  return spans;
-}
-
-/**
- * How to search a busy service in the next bucket: by error type when that takes no more searches than
- * equal time windows, else by time. `undefined` when neither divides it (its windows are replayed).
- */
-function divideService(
-  own: readonly LeafWindow[],
-  bucket: Bucket,
-  service: string,
-  errorTypeOf: ((issueId: string) => string | undefined) | undefined,
-): PlannedSpan[] | undefined {
-  const byTime = evenTimeDivision(own, bucket, service);
-  const timeSearches = byTime?.filter((span) => span.issues > 0).length ?? MAX_EVEN_WINDOWS;
-  if (!errorTypeOf) return byTime;
-  const issueIds = new Set(own.flatMap((leaf) => leaf.results.map((result) => result.id)));
-  return errorTypeGroups(issueIds, errorTypeOf, bucket, service, timeSearches) ?? byTime;
-}
-
 function distinctCount(sets: Map<string, Set<string>>): Map<string, number> {
   return new Map([...sets].map(([service, issues]) => [service, issues.size]));
 }
@@ -292,6 +220,98 @@ function addIssue(target: Map<string, Set<string>>, service: string, issueId: st
   const issues = target.get(service) ?? new Set<string>();
   issues.add(issueId);
   target.set(service, issues);
+}
+
+/** An observation planned by service and error type; the division by track and time is not needed then. */
+function byErrorType(
+  bucketStart: number,
+  totalIssues: number,
+  errorTypes: ErrorTypeObservation,
+): Observation {
+  return {
+    bucketStart,
+    untracked: new Map(),
+    byTrack: new Map(),
+    replay: new Map(),
+    totalIssues,
+    errorTypes,
+  };
+}
+
+/** How a bucket divided by service, track and time, for plans without error types. */
+function observeServices(
+  bucket: Bucket,
+  leaves: readonly LeafWindow[],
+  serviceOf: (issueId: string) => string | undefined,
+): Observation {
+  const untracked = new Map<string, Set<string>>();
+  const byTrack = new Map<Track, Map<string, Set<string>>>(TRACKS.map((track) => [track, new Map()]));
+  const ownLeaves = new Map<string, LeafWindow[]>();
+  const allIssues = new Set<string>();
+  for (const leaf of leaves) {
+    // Each service's share of a group search is a window of its own: together they cover the service.
+    for (const service of leaf.filter.includeServices ?? []) {
+      const own: LeafWindow = {
+        ...leaf,
+        filter: { ...leaf.filter, includeServices: [service] },
+        results: leaf.results.filter((result) => serviceOf(result.id) === service),
+      };
+      ownLeaves.set(service, [...(ownLeaves.get(service) ?? []), own]);
+    }
+    for (const result of leaf.results) {
+      allIssues.add(result.id);
+      const service = serviceOf(result.id);
+      if (service === undefined || service === '') continue;
+      addIssue(leaf.filter.track ? byTrack.get(leaf.filter.track)! : untracked, service, result.id);
+    }
+  }
+  const replay = new Map<string, ReplayWindow[]>();
+  const replayedTracks: Array<{ track: Track; service: string; issues: number }> = [];
+  for (const [service, own] of ownLeaves) {
+    // A state split is only safe while the run has seen no undocumented state; it is re-decided each time.
+    if (own.some((leaf) => leaf.filter.states)) continue;
+    if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
+    const windows: ReplayWindow[] = [];
+    for (const window of evenTimeDivision(own, bucket, service) ?? mergeQuietNeighbours(own)) {
+      const { track } = window.filter;
+      const wholeTrack =
+        track !== undefined &&
+        window.from === bucket.start &&
+        window.to === bucket.end &&
+        !window.filter.states &&
+        !window.filter.includeErrorTypes &&
+        !window.filter.excludeErrorTypes;
+      // A whole track of the service in one window packs with other services' searches of that track.
+      if (wholeTrack) replayedTracks.push({ track, service, issues: window.issues });
+      else
+        windows.push({
+          fromOffset: window.from - bucket.start,
+          toOffset: window.to - bucket.start,
+          filter: window.filter,
+          issues: window.issues,
+        });
+    }
+    replay.set(service, windows);
+    untracked.delete(service);
+    for (const services of byTrack.values()) services.delete(service);
+  }
+  const trackedServices = new Set([...byTrack.values()].flatMap((services) => [...services.keys()]));
+  for (const service of trackedServices) untracked.delete(service);
+  const trackCounts = new Map(
+    TRACKS.map((track) => {
+      const counts = distinctCount(byTrack.get(track)!);
+      for (const service of trackedServices) if (!counts.has(service)) counts.set(service, 0);
+      return [track, counts] as const;
+    }),
+  );
+  for (const { track, service, issues } of replayedTracks) trackCounts.get(track)!.set(service, issues);
+  return {
+    bucketStart: bucket.start,
+    untracked: distinctCount(untracked),
+    byTrack: trackCounts,
+    replay,
+    totalIssues: allIssues.size,
+  };
 }
 
 /**
@@ -309,90 +329,26 @@ export class ServiceDensityModel {
     bucket: Bucket,
     leaves: readonly LeafWindow[],
     serviceOf: (issueId: string) => string | undefined,
-    /** Given only while the API accepts error-type searches: busy services are then planned by type. */
+    /** Given only while the API accepts error-type searches: the plan is then by service and error type. */
     errorTypeOf?: (issueId: string) => string | undefined,
   ): void {
     const key = describeScope(scope);
     const previous = this.latest.get(key);
     if (previous && previous.bucketStart > bucket.start) return;
-    const untracked = new Map<string, Set<string>>();
-    const byTrack = new Map<Track, Map<string, Set<string>>>(TRACKS.map((track) => [track, new Map()]));
-    const ownLeaves = new Map<string, LeafWindow[]>();
-    const allIssues = new Set<string>();
-    for (const leaf of leaves) {
-      // Each service's share of a group search is a window of its own: together they cover the service.
-      for (const service of leaf.filter.includeServices ?? []) {
-        const own: LeafWindow = {
-          ...leaf,
-          filter: { ...leaf.filter, includeServices: [service] },
-          results: leaf.results.filter((result) => serviceOf(result.id) === service),
-        };
-        ownLeaves.set(service, [...(ownLeaves.get(service) ?? []), own]);
-      }
-      for (const result of leaf.results) {
-        allIssues.add(result.id);
-        const service = serviceOf(result.id);
-        if (service === undefined || service === '') continue;
-        addIssue(leaf.filter.track ? byTrack.get(leaf.filter.track)! : untracked, service, result.id);
-      }
+    if (!errorTypeOf) {
+      this.latest.set(key, observeServices(bucket, leaves, serviceOf));
+      return;
     }
-    const replay = new Map<string, ReplayWindow[]>();
-    const replayedTracks: Array<{ track: Track; service: string; issues: number }> = [];
-    for (const [service, own] of ownLeaves) {
-      // A state split is only safe while the run has seen no undocumented state; it is re-decided each time.
-      if (own.some((leaf) => leaf.filter.states)) continue;
-      if (!needsReplay(own, bucket) || !coversBucket(own, bucket)) continue;
-      const windows: ReplayWindow[] = [];
-      for (const window of divideService(own, bucket, service, errorTypeOf) ?? mergeQuietNeighbours(own)) {
-        const { track } = window.filter;
-        const wholeTrack =
-          track !== undefined &&
-          window.from === bucket.start &&
-          window.to === bucket.end &&
-          !window.filter.states &&
-          !window.filter.includeErrorTypes &&
-          !window.filter.excludeErrorTypes;
-        // A whole track of the service in one window packs with other services' searches of that track.
-        if (wholeTrack) replayedTracks.push({ track, service, issues: window.issues });
-        else
-          windows.push({
-            fromOffset: window.from - bucket.start,
-            toOffset: window.to - bucket.start,
-            filter: window.filter,
-            issues: window.issues,
-          });
-      }
-      replay.set(service, windows);
-      untracked.delete(service);
-      for (const services of byTrack.values()) services.delete(service);
-    }
-    const trackedServices = new Set([...byTrack.values()].flatMap((services) => [...services.keys()]));
-    for (const service of trackedServices) untracked.delete(service);
-    const trackCounts = new Map(
-      TRACKS.map((track) => {
-        const counts = distinctCount(byTrack.get(track)!);
-        for (const service of trackedServices) if (!counts.has(service)) counts.set(service, 0);
-        return [track, counts] as const;
-      }),
+    const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf);
+    const bucketBefore = previous?.bucketStart === bucket.start - (bucket.end - bucket.start);
+    this.latest.set(
+      key,
+      byErrorType(
+        bucket.start,
+        observed.totalIssues,
+        blendObservations(observed, bucketBefore ? previous.errorTypes : undefined),
+      ),
     );
-    for (const { track, service, issues } of replayedTracks) trackCounts.get(track)!.set(service, issues);
-    this.latest.set(key, {
-      bucketStart: bucket.start,
-      untracked: distinctCount(untracked),
-      byTrack: trackCounts,
-      replay,
-      totalIssues: allIssues.size,
-      ...(errorTypeOf
-        ? {
-            errorTypes: blendObservations(
-              observeErrorTypes(leaves, serviceOf, errorTypeOf),
-              previous?.bucketStart === bucket.start - (bucket.end - bucket.start)
-                ? previous.errorTypes
-                : undefined,
-            ),
-          }
-        : {}),
-    });
   }
 
   /**
@@ -469,14 +425,10 @@ export class ServiceDensityModel {
    * records, so the first bucket recorded replaces it, and it is never averaged with one.
    */
   seed(scope: SearchScope, errorTypes: ErrorTypeObservation): void {
-    this.latest.set(describeScope(scope), {
-      bucketStart: Number.NEGATIVE_INFINITY,
-      untracked: new Map(),
-      byTrack: new Map(),
-      replay: new Map(),
-      totalIssues: errorTypes.totalIssues,
-      errorTypes,
-    });
+    this.latest.set(
+      describeScope(scope),
+      byErrorType(Number.NEGATIVE_INFINITY, errorTypes.totalIssues, errorTypes),
+    );
   }
 
   /** What the latest bucket recorded in this run found by service and error type, if error types work. */

@@ -7,7 +7,7 @@ import { planByErrorType, sampleOf, scaleSample, splitSample } from './error-typ
 import { type HandedOver, handOver, packHandedOver } from './hand-over';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
-import { chooseSplit, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
+import { chooseSplit, clausesOf, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
 export interface LeafWindow {
@@ -57,7 +57,7 @@ export interface EnumerationContext {
 class PlanRefusedError extends Error {}
 
 function mentionsErrorTypes(filter: SearchFilter): boolean {
-  return [filter, ...(filter.anyOf ?? [])].some(
+  return clausesOf(filter).some(
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
 }

@@ -117,7 +117,7 @@ const TYPE_PIECE_LIMIT = 20;
 const CALIBRATION_ISSUES = 150;
 
 /** The clauses that find exactly the issues of these pieces. */
-function clausesOf(
+function clausesForPieces(
   pieces: readonly Piece[],
   namedTypes: ReadonlyMap<string, readonly string[]>,
 ): FacetClause[] {
@@ -214,7 +214,7 @@ export function planByErrorType(
     whole(
       withClauses(
         {},
-        clausesOf(
+        clausesForPieces(
           group.map((index) => pieces[index]!.piece),
           namedTypes,
         ),

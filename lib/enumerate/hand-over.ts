@@ -1,8 +1,8 @@
 import type { IssueWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
 import type { ExpectedWindow } from './density';
-import type { FacetClause, SearchFilter } from './query';
-import { clauseMatches, packServices, type SearchWindow, withClauses } from './split';
+import type { FacetClause } from './query';
+import { clausesOf, matchesPerClause, packServices, type SearchWindow, withClauses } from './split';
 
 /** A saturated packed search keeps clauses holding about this many of its results... */
 const HAND_OVER_KEEP = 80;
@@ -15,19 +15,6 @@ const HAND_OVER_MARGIN = 1.2;
 export interface HandedOver {
   readonly clauses: readonly FacetClause[];
   readonly expected: number;
-}
-
-/** The clauses a filter's facets amount to. */
-export function clausesOf(filter: SearchFilter): readonly FacetClause[] {
-  if (filter.anyOf) return filter.anyOf;
-  const { includeServices, excludeServices, includeErrorTypes, excludeErrorTypes } = filter;
-  return [
-    Object.fromEntries(
-      Object.entries({ includeServices, excludeServices, includeErrorTypes, excludeErrorTypes }).filter(
-        ([, value]) => value !== undefined,
-      ),
-    ),
-  ];
 }
 
 /**
@@ -52,12 +39,12 @@ export function handOver(
   const wholeBucket = window.from === bucket.start && window.to === bucket.end;
   const facetsOnly = !window.filter.track && !window.filter.states;
   if (clauses.length < 2 || !wholeBucket || !facetsOnly) return undefined;
-  const matched = clauses.map(() => 0);
-  for (const result of results) {
-    const issue = issueOf(result.id)?.attributes;
-    const index = clauses.findIndex((clause) => clauseMatches(clause, issue?.service, issue?.error_type));
-    if (index >= 0) matched[index]! += 1;
-  }
+  const matched = matchesPerClause(
+    clauses,
+    results,
+    (issueId) => issueOf(issueId)?.attributes.service,
+    (issueId) => issueOf(issueId)?.attributes.error_type,
+  );
   const order = clauses.map((_, index) => index).sort((a, b) => matched[b]! - matched[a]!);
   const keep: number[] = [];
   let kept = 0;

@@ -102,6 +102,19 @@ export function packServices(
   return groups.map((group) => group.services);
 }
 
+/** The clauses a filter's facets amount to. */
+export function clausesOf(filter: SearchFilter): readonly FacetClause[] {
+  if (filter.anyOf) return filter.anyOf;
+  const { includeServices, excludeServices, includeErrorTypes, excludeErrorTypes } = filter;
+  return [
+    Object.fromEntries(
+      Object.entries({ includeServices, excludeServices, includeErrorTypes, excludeErrorTypes }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    ),
+  ];
+}
+
 /** A filter narrowed to some of a packed search's clauses; one clause becomes a plain filter again. */
 export function withClauses(filter: SearchFilter, clauses: readonly FacetClause[]): SearchFilter {
   const {
@@ -132,22 +145,33 @@ export function clauseMatches(
   return true;
 }
 
+/** How many of the results each clause matched (clauses of one search are disjoint). */
+export function matchesPerClause(
+  clauses: readonly FacetClause[],
+  results: readonly SearchResultWire[],
+  serviceOf: (issueId: string) => string | undefined,
+  errorTypeOf: (issueId: string) => string | undefined,
+): number[] {
+  const matched = clauses.map(() => 0);
+  for (const result of results) {
+    const service = serviceOf(result.id);
+    const errorType = errorTypeOf(result.id);
+    const index = clauses.findIndex((clause) => clauseMatches(clause, service, errorType));
+    if (index >= 0) matched[index]! += 1;
+  }
+  return matched;
+}
+
 /** Halves a packed search's clauses by how many of the saturated result each one matched. */
 function clauseSplit(
   window: SearchWindow,
   clauses: readonly FacetClause[],
   saturated: SaturatedResult,
 ): Split {
-  const seen = new Map<string, number>();
-  for (const result of saturated.results) {
-    const service = saturated.serviceOf(result.id);
-    const errorType = saturated.errorTypeOf(result.id);
-    const index = clauses.findIndex((clause) => clauseMatches(clause, service, errorType));
-    if (index >= 0) seen.set(String(index), (seen.get(String(index)) ?? 0) + 1);
-  }
+  const matched = matchesPerClause(clauses, saturated.results, saturated.serviceOf, saturated.errorTypeOf);
   const groups = halveGroup(
     clauses.map((_, index) => String(index)),
-    seen,
+    new Map(matched.map((count, index) => [String(index), count])),
   );
   return {
     kind: 'service',

@@ -45,6 +45,12 @@ export interface BucketPlan {
   readonly discover?: boolean;
 }
 
+/** One search of the whole bucket; with `discover`, a saturated one is the sample a plan is made from. */
+export function wholeBucketPlan(bucket: Bucket, discover: boolean): BucketPlan {
+  const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
+  return { calibration: [], remaining: () => ({ windows: [window] }), ...(discover ? { discover } : {}) };
+}
+
 /** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
 const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
 
@@ -361,7 +367,7 @@ export class ServiceDensityModel {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) {
-      return { calibration: [], remaining: () => ({ windows: [whole({})] }), discover: true };
+      return wholeBucketPlan(bucket, true);
     }
     if (observation.errorTypes) {
       return planByErrorType(observation.errorTypes, bucket, {
@@ -394,7 +400,7 @@ export class ServiceDensityModel {
         ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
       ]),
     ];
-    if (knownServices.length === 0) return { calibration: [], remaining: () => ({ windows: [whole({})] }) };
+    if (knownServices.length === 0) return wholeBucketPlan(bucket, false);
     const untracked = new Map(observation.untracked);
     // Without big services to measure growth on, the busiest small one is searched first, alone.
     if (calibration.length === 0 && untracked.size > 2) {

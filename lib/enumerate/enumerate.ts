@@ -2,7 +2,13 @@ import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
-import { type BucketPlan, CALIBRATED_GROUP_LIMIT, measuredGrowth, PLANNED_GROUP_LIMIT } from './density';
+import {
+  type BucketPlan,
+  CALIBRATED_GROUP_LIMIT,
+  measuredGrowth,
+  PLANNED_GROUP_LIMIT,
+  wholeBucketPlan,
+} from './density';
 import { planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
 import { type HandedOver, handOver, packHandedOver } from './hand-over';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
@@ -278,8 +284,7 @@ export async function enumerateBucket(
     leaves.length = 0;
     incomplete.length = 0;
     for (const kind of SPLIT_KINDS) splits[kind] = 0;
-    const wholeBucket = { from: bucket.start, to: bucket.end, filter: {} };
-    failure = await runPlan({ calibration: [], remaining: () => ({ windows: [wholeBucket] }) });
+    failure = await runPlan(wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, splits, incomplete };

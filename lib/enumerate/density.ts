@@ -9,12 +9,9 @@ import {
 } from './error-type-plan';
 import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
+import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT } from './search-plan';
 import { packServices, type SearchWindow } from './split';
 
-/** Groups are packed below the cap so that a bucket with a little more activity than the last still fits. */
-export const PLANNED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.75);
-/** Small services are packed after the bucket's growth was measured, so they can be packed closer to the cap. */
-export const CALIBRATED_GROUP_LIMIT = Math.floor(SEARCH_RESULT_CAP * 0.85);
 /** A service (or service and track) with this many issues would likely saturate a whole-bucket search. */
 const REPLAY_THRESHOLD = Math.floor(SEARCH_RESULT_CAP * 0.95);
 
@@ -32,33 +29,31 @@ export interface ExpectedWindow extends SearchWindow {
 }
 
 /**
- * How a bucket starts. The calibration windows, the big services' own searches, go first: how many issues
- * they find against what they found the bucket before measures the bucket's growth, and the remaining
- * small services are packed with their expected counts scaled by that growth, so a bucket busier than the
- * last is not packed into saturated searches and a quieter one needs fewer.
+ * How a bucket is searched. Fixed windows (time windows, tracks, one unfiltered search) are searched as
+ * planned; pieces (a service, or some of its error types, or every service not named) are packed into
+ * whole-bucket searches as the searches show how much busier than planned the bucket is (see `searchPlan`).
  */
 export interface BucketPlan {
-  readonly calibration: readonly ExpectedWindow[];
-  /** The searches after calibration; `reserve` is searched last, with room for others' overflow. */
-  remaining(growth: number): { windows: SearchWindow[]; reserve?: ExpectedWindow };
+  readonly fixed: readonly ExpectedWindow[];
+  /** The issues each piece is expected to hold, going by the buckets before. */
+  readonly pieces: readonly number[];
+  /** One search of the whole bucket that finds exactly the issues of these pieces. */
+  windowOf(pieces: readonly number[]): SearchWindow;
+  /** The piece an issue of this service and error type belongs to; `undefined` for fixed windows' issues. */
+  pieceOf(service: string | undefined, errorType: string | undefined): number | undefined;
   /** Nothing to plan from: the bucket's own first search, if saturated, is the sample to plan from. */
   readonly discover?: boolean;
 }
 
 /** One search of the whole bucket; with `discover`, a saturated one is the sample a plan is made from. */
 export function wholeBucketPlan(bucket: Bucket, discover: boolean): BucketPlan {
-  const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
-  return { calibration: [], remaining: () => ({ windows: [window] }), ...(discover ? { discover } : {}) };
-}
-
-/** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
-const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
-
-export function measuredGrowth(windows: readonly ExpectedWindow[], found: readonly number[]): number {
-  const expected = windows.reduce((sum, window) => sum + window.expected, 0);
-  if (expected === 0) return 1;
-  const actual = found.reduce((sum, count) => sum + count, 0);
-  return Math.min(GROWTH_BOUNDS.highest, Math.max(GROWTH_BOUNDS.lowest, actual / expected));
+  return {
+    fixed: [{ from: bucket.start, to: bucket.end, filter: {}, expected: 0 }],
+    pieces: [],
+    windowOf: () => ({ from: bucket.start, to: bucket.end, filter: {} }),
+    pieceOf: () => undefined,
+    ...(discover ? { discover } : {}),
+  };
 }
 
 /** A window to search in the next bucket, placed in this one, with the issues it is expected to hold. */
@@ -150,7 +145,7 @@ function mergeQuietNeighbours(own: readonly LeafWindow[]): PlannedSpan[] {
       const ids = leaf.results.map((result) => result.id);
       if (current && current.to === leaf.from) {
         const union = new Set([...current.issueIds, ...ids]);
-        if (union.size <= PLANNED_GROUP_LIMIT) {
+        if (union.size <= FIRST_SEARCH_LIMIT) {
           current = { ...current, to: leaf.to, issueIds: union };
           continue;
         }
@@ -200,8 +195,8 @@ function evenTimeDivision(
     const share = continuousShare(leaves) ?? serviceShare;
     const perWindow = (windows: number) => issues * (1 / windows + (1 - 1 / windows) * share);
     let windows = 1;
-    while (perWindow(windows) > PLANNED_GROUP_LIMIT && windows < MAX_EVEN_WINDOWS) windows += 1;
-    if (perWindow(windows) > PLANNED_GROUP_LIMIT) return undefined;
+    while (perWindow(windows) > FIRST_SEARCH_LIMIT && windows < MAX_EVEN_WINDOWS) windows += 1;
+    if (perWindow(windows) > FIRST_SEARCH_LIMIT) return undefined;
     const length = bucket.end - bucket.start;
     const filter: SearchFilter = track
       ? { includeServices: [service], track }
@@ -345,7 +340,7 @@ export class ServiceDensityModel {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf));
       return;
     }
-    const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf);
+    const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf, previous?.errorTypes);
     const bucketBefore = previous?.bucketStart === bucket.start - (bucket.end - bucket.start);
     this.latest.set(
       key,
@@ -366,19 +361,16 @@ export class ServiceDensityModel {
   plan(scope: SearchScope, bucket: Bucket): BucketPlan {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
-    if (!observation || observation.totalIssues < PLANNED_GROUP_LIMIT) {
+    if (!observation || observation.totalIssues < FIRST_SEARCH_LIMIT) {
       return wholeBucketPlan(bucket, true);
     }
     if (observation.errorTypes) {
-      return planByErrorType(observation.errorTypes, bucket, {
-        planned: PLANNED_GROUP_LIMIT,
-        calibrated: CALIBRATED_GROUP_LIMIT,
-      });
+      return planByErrorType(observation.errorTypes, bucket);
     }
-    const calibration: ExpectedWindow[] = [];
+    const fixed: ExpectedWindow[] = [];
     for (const replayed of observation.replay.values()) {
       for (const window of replayed) {
-        calibration.push({
+        fixed.push({
           from: bucket.start + window.fromOffset,
           to: bucket.start + window.toOffset,
           filter: window.filter,
@@ -388,9 +380,9 @@ export class ServiceDensityModel {
     }
     for (const [track, counts] of observation.byTrack) {
       if (counts.size === 0) continue;
-      for (const services of packServices(counts, PLANNED_GROUP_LIMIT)) {
+      for (const services of packServices(counts, FIRST_SEARCH_LIMIT)) {
         const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
-        calibration.push({ ...whole({ includeServices: services, track }), expected });
+        fixed.push({ ...whole({ includeServices: services, track }), expected });
       }
     }
     const knownServices = [
@@ -399,29 +391,25 @@ export class ServiceDensityModel {
         ...observation.replay.keys(),
         ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
       ]),
-    ];
+    ].sort();
     if (knownServices.length === 0) return wholeBucketPlan(bucket, false);
-    const untracked = new Map(observation.untracked);
-    // Without big services to measure growth on, the busiest small one is searched first, alone.
-    if (calibration.length === 0 && untracked.size > 2) {
-      const [busiest, expected] = [...untracked].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
-      calibration.push({ ...whole({ includeServices: [busiest] }), expected });
-      untracked.delete(busiest);
-    }
+    // Each service searched whole is a piece; the last piece is every service not known, found by excluding the others.
+    const services = [...observation.untracked.keys()].sort();
+    const remainder = services.length;
+    const pieceIndex = new Map(services.map((service, index) => [service, index]));
+    const known = new Set(knownServices);
     return {
-      calibration,
-      remaining(growth) {
-        const scaled = new Map([...untracked].map(([service, count]) => [service, count * growth]));
-        const groups = packServices(scaled, CALIBRATED_GROUP_LIMIT);
-        const remainderGroup = new Set(groups.pop() ?? []);
-        return {
-          windows: [
-            ...groups.map((services) => whole({ includeServices: services })),
-            whole({
-              excludeServices: knownServices.filter((service) => !remainderGroup.has(service)).sort(),
-            }),
-          ],
-        };
+      fixed,
+      pieces: [...services.map((service) => observation.untracked.get(service) ?? 0), 0],
+      windowOf(pieces) {
+        const named = pieces.filter((piece) => piece !== remainder).map((piece) => services[piece]!);
+        if (!pieces.includes(remainder)) return whole({ includeServices: named });
+        const included = new Set(named);
+        return whole({ excludeServices: knownServices.filter((service) => !included.has(service)) });
+      },
+      pieceOf(service) {
+        if (service !== undefined && known.has(service)) return pieceIndex.get(service);
+        return remainder;
       },
     };
   }
@@ -449,8 +437,10 @@ export class ServiceDensityModel {
   /** The plan's windows when the bucket turns out as busy as the last. */
   initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
     const plan = this.plan(scope, bucket);
-    const { windows, reserve } = plan.remaining(1);
-    const held = reserve ? [{ from: reserve.from, to: reserve.to, filter: reserve.filter }] : [];
-    return [...plan.calibration.map(({ expected: _expected, ...window }) => window), ...windows, ...held];
+    const pieces = new Map(plan.pieces.map((issues, index) => [String(index), issues]));
+    return [
+      ...plan.fixed.map(({ expected: _expected, ...window }) => window),
+      ...packServices(pieces, LATER_SEARCH_LIMIT).map((group) => plan.windowOf(group.map(Number))),
+    ];
   }
 }

@@ -2,17 +2,11 @@ import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
-import {
-  type BucketPlan,
-  CALIBRATED_GROUP_LIMIT,
-  measuredGrowth,
-  PLANNED_GROUP_LIMIT,
-  wholeBucketPlan,
-} from './density';
+import { type BucketPlan, wholeBucketPlan } from './density';
 import { planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
-import { type HandedOver, handOver, packHandedOver } from './hand-over';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
+import { searchPlan } from './search-plan';
 import { chooseSplit, clausesOf, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
@@ -184,19 +178,6 @@ export async function enumerateBucket(
     );
   };
 
-  /** What saturated planned searches handed over (see `handOver`), while a plan is being searched. */
-  let handedOver: HandedOver[] | undefined;
-  const settlePlanned = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
-    const divided =
-      handedOver && isSaturated(response.data.length)
-        ? handOver(window, response.data, bucket, context.issueOf)
-        : undefined;
-    if (!divided) return settle(window, response);
-    handedOver?.push(divided.handed);
-    splits.service += 1;
-    return settle(divided.kept, await search(divided.kept));
-  };
-
   /**
    * A plan names error types only after the API accepted them. Should it refuse them after all, the
    * bucket starts over from one unfiltered search, once every search already in flight has finished.
@@ -211,31 +192,18 @@ export async function enumerateBucket(
   };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
   const runPlan = async (current: BucketPlan): Promise<unknown> => {
-    const calibration = current.calibration.map(({ expected: _expected, ...window }) => window);
-    const measured = await Promise.allSettled(calibration.map(searchPlanned));
-    const growth = measuredGrowth(
-      current.calibration,
-      measured.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.data.length : 0)),
-    );
-    const { windows, reserve: held } = current.remaining(growth);
-    handedOver = [];
-    const outcomes = await Promise.allSettled([
-      ...measured.map(async (outcome, index) => {
-        if (outcome.status === 'rejected') throw outcome.reason;
-        await settlePlanned(calibration[index]!, outcome.value);
-      }),
-      ...windows.map(async (window) => settlePlanned(window, await searchPlanned(window))),
-    ]);
-    const last = packHandedOver(bucket, held, handedOver);
-    handedOver = undefined;
-    if (!outcomes.some((outcome) => outcome.status === 'rejected')) {
-      outcomes.push(
-        ...(await Promise.allSettled(
-          last.map(async (window) => settle(window, await searchPlanned(window))),
-        )),
-      );
-    }
-    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    const failures = await searchPlan(current, {
+      search: searchPlanned,
+      settle,
+      issueOf: context.issueOf,
+      affordable: (more) => searches + more <= context.maxSearchesPerBucket,
+      abandon: (window) =>
+        declareIncomplete(
+          window,
+          [],
+          `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`,
+        ),
+    });
     return failures.find((failure) => failure instanceof PlanRefusedError) ?? failures[0];
   };
   /**
@@ -261,12 +229,7 @@ export async function enumerateBucket(
       const tailResponse = await searchPlanned(tail);
       splits.service += 1;
       const scale = Math.max(1, tailResponse.data.length / split.tailSeen);
-      const headPlan = planByErrorType(
-        scaleSample(sample, split.head, scale),
-        bucket,
-        { planned: PLANNED_GROUP_LIMIT, calibrated: CALIBRATED_GROUP_LIMIT },
-        false,
-      );
+      const headPlan = planByErrorType(scaleSample(sample, split.head, scale), bucket, false);
       const [tailOutcome, headFailure] = await Promise.allSettled([
         settle(tail, tailResponse),
         runPlan(headPlan),

@@ -1,8 +1,8 @@
 import type { Bucket } from './buckets';
-import type { BucketPlan, ExpectedWindow } from './density';
+import type { BucketPlan } from './density';
 import type { LeafWindow } from './enumerate';
-import type { FacetClause, SearchFilter } from './query';
-import { packServices, type SearchWindow, withClauses } from './split';
+import type { FacetClause } from './query';
+import { packServices, withClauses } from './split';
 
 /** One service's issues in a bucket, by error type. */
 interface ServiceErrorTypes {
@@ -10,6 +10,11 @@ interface ServiceErrorTypes {
   readonly byType: ReadonlyMap<string, number>;
   /** Issues with an empty or missing error type, which no `@error.type:` term can name. */
   readonly untyped: number;
+  /**
+   * Issues of error types that the observation planned from had not shown for this service: what a plan's
+   * search of the service's other types finds beyond its untyped issues. `undefined` when not measured.
+   */
+  readonly newTypes?: number;
 }
 
 /** Every issue of a fully enumerated bucket, by service and error type. */
@@ -50,12 +55,27 @@ export function observeErrorTypes(
   leaves: readonly LeafWindow[],
   serviceOf: (issueId: string) => string | undefined,
   errorTypeOf: (issueId: string) => string | undefined,
+  /** The observation this bucket was planned from, against which new error types are counted. */
+  plannedFrom?: ErrorTypeObservation,
 ): ErrorTypeObservation {
-  return countIssues(
+  const observed = countIssues(
     leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
     serviceOf,
     errorTypeOf,
   );
+  if (!plannedFrom) return observed;
+  const services = new Map<string, ServiceErrorTypes>();
+  for (const [service, counts] of observed.services) {
+    const known = plannedFrom.services.get(service)?.byType;
+    if (!known) {
+      services.set(service, counts);
+      continue;
+    }
+    let newTypes = 0;
+    for (const [type, count] of counts.byType) if (!known.has(type)) newTypes += count;
+    services.set(service, { ...counts, newTypes });
+  }
+  return { ...observed, services };
 }
 
 /**
@@ -67,22 +87,30 @@ export function blendObservations(
   before: ErrorTypeObservation | undefined,
 ): ErrorTypeObservation {
   if (!before) return latest;
+  const average = (a = 0, b = 0) => (a + b) / 2;
+  // A piece seen in only one of the two counts half: quiet error types come and go from bucket to bucket.
   const services = new Map<string, ServiceErrorTypes>();
-  for (const [service, counts] of latest.services) {
+  for (const service of new Set([...latest.services.keys(), ...before.services.keys()])) {
+    const now = latest.services.get(service);
     const earlier = before.services.get(service);
     const byType = new Map<string, number>();
-    for (const [type, count] of counts.byType)
-      byType.set(type, (count + (earlier?.byType.get(type) ?? 0)) / 2);
+    for (const type of new Set([...(now?.byType.keys() ?? []), ...(earlier?.byType.keys() ?? [])]))
+      byType.set(type, average(now?.byType.get(type), earlier?.byType.get(type)));
+    const newTypes =
+      now?.newTypes === undefined || earlier?.newTypes === undefined
+        ? (now?.newTypes ?? earlier?.newTypes)
+        : average(now.newTypes, earlier.newTypes);
     services.set(service, {
-      total: (counts.total + (earlier?.total ?? 0)) / 2,
+      total: average(now?.total, earlier?.total),
       byType,
-      untyped: (counts.untyped + (earlier?.untyped ?? 0)) / 2,
+      untyped: average(now?.untyped, earlier?.untyped),
+      ...(newTypes === undefined ? {} : { newTypes }),
     });
   }
   return {
     services,
-    withoutService: (latest.withoutService + before.withoutService) / 2,
-    totalIssues: (latest.totalIssues + before.totalIssues) / 2,
+    withoutService: average(latest.withoutService, before.withoutService),
+    totalIssues: average(latest.totalIssues, before.totalIssues),
   };
 }
 
@@ -111,10 +139,10 @@ const WHOLE_SERVICE_LIMIT = 40;
  */
 const MAX_NAMED_SERVICES = 100;
 const MAX_NAMED_ERROR_TYPES = 50;
+/** Until measured, the share of a busy service's issues expected to be of error types not seen before. */
+const NEW_TYPES_SHARE = 0.06;
 /** A busy service's error types are bundled into pieces of up to this many issues. */
 const TYPE_PIECE_LIMIT = 20;
-/** The calibration searches hold at least this many expected issues, so the growth they show is not noise. */
-const CALIBRATION_ISSUES = 150;
 
 /** The clauses that find exactly the issues of these pieces. */
 function clausesForPieces(
@@ -157,32 +185,33 @@ function clausesForPieces(
 /**
  * Plans a bucket from the service and error-type counts of the one before. Services and error types
  * partition the issues, so searches packed from them never return an issue twice, unlike time windows, and
- * every window covers the whole bucket, so impacted counts stay exact. Whole small services and single
- * error types of busy services are packed first-fit decreasing into searches of about `groupLimit`
- * issues; a service's remaining types (new ones included) and services never seen (and issues without a
- * service) are pieces too, so the plan covers everything. An error type too big for one search gets one
- * of its own, divided further if it saturates.
+ * every window covers the whole bucket, so impacted counts stay exact. The pieces are whole small services
+ * and bundles of a busy service's error types, for `searchPlan` to pack; a service's remaining types (new
+ * ones included) and services never seen (and issues without a service) are pieces too, so the plan covers
+ * everything. An error type too big for one search gets one of its own, divided further if it saturates.
  */
 export function planByErrorType(
   observation: ErrorTypeObservation,
   bucket: Bucket,
-  limits: { readonly planned: number; readonly calibrated: number },
   /** False when another search already covers every service the observation does not name. */
   withRemainder = true,
 ): BucketPlan {
-  const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
   const pieces: SizedPiece[] = [];
-  const alone: ExpectedWindow[] = [];
   const namedTypes = new Map<string, string[]>();
   const bySize = [...observation.services].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));
   // In a big org the quietest services are left to the remainder, so that its query stays short.
   const named = withRemainder ? bySize.slice(0, MAX_NAMED_SERVICES) : bySize;
   let unnamedIssues = observation.withoutService;
   for (const [, counts] of bySize.slice(named.length)) unnamedIssues += counts.total;
+  const pieceOfService = new Map<string, number>();
+  const pieceOfType = new Map<string, Map<string, number>>();
   for (const [service, counts] of named.sort(([a], [b]) => (a < b ? -1 : 1))) {
     namedTypes.set(service, []);
     if (counts.total <= WHOLE_SERVICE_LIMIT) {
-      pieces.push({ piece: { kind: 'service', service }, issues: counts.total });
+      pieceOfService.set(
+        service,
+        pieces.push({ piece: { kind: 'service', service }, issues: counts.total }) - 1,
+      );
       continue;
     }
     // Likewise a service's rarest error types are left to its rest, so that the rest's query stays short.
@@ -190,69 +219,42 @@ export function planByErrorType(
     const namedTypesOfService = new Map(types.slice(0, MAX_NAMED_ERROR_TYPES));
     const unnamedTypes = types.slice(MAX_NAMED_ERROR_TYPES).reduce((sum, [, count]) => sum + count, 0);
     namedTypes.set(service, [...namedTypesOfService.keys()].sort());
+    const typePieces = new Map<string, number>();
+    pieceOfType.set(service, typePieces);
     // Types are bundled into pieces of a few issues each, which fill searches closely in few clauses.
     for (const errorTypes of packServices(namedTypesOfService, TYPE_PIECE_LIMIT)) {
       const issues = errorTypes.reduce((sum, type) => sum + (counts.byType.get(type) ?? 0), 0);
-      if (issues > limits.planned) {
-        alone.push({
-          ...whole({ includeServices: [service], includeErrorTypes: errorTypes }),
-          expected: issues,
-        });
-      } else pieces.push({ piece: { kind: 'types', service, errorTypes }, issues });
+      const index = pieces.push({ piece: { kind: 'types', service, errorTypes }, issues }) - 1;
+      for (const type of errorTypes) typePieces.set(type, index);
     }
-    pieces.push({ piece: { kind: 'rest', service }, issues: counts.untyped + unnamedTypes });
-  }
-  const remainderIndex = withRemainder
-    ? pieces.push({ piece: { kind: 'remainder' }, issues: unnamedIssues }) - 1
-    : -1;
-
-  const pack = (indexes: readonly number[], limit: number, growth: number): number[][] =>
-    packServices(new Map(indexes.map((index) => [String(index), pieces[index]!.issues * growth])), limit).map(
-      (group) => group.map(Number),
+    const newTypes = counts.newTypes ?? counts.total * NEW_TYPES_SHARE;
+    pieceOfService.set(
+      service,
+      pieces.push({ piece: { kind: 'rest', service }, issues: counts.untyped + unnamedTypes + newTypes }) - 1,
     );
-  const windowOf = (group: readonly number[]): SearchWindow =>
-    whole(
-      withClauses(
+  }
+  const remainder = withRemainder
+    ? pieces.push({ piece: { kind: 'remainder' }, issues: unnamedIssues }) - 1
+    : undefined;
+  return {
+    fixed: [],
+    pieces: pieces.map((piece) => piece.issues),
+    windowOf: (group) => ({
+      from: bucket.start,
+      to: bucket.end,
+      filter: withClauses(
         {},
         clausesForPieces(
           group.map((index) => pieces[index]!.piece),
           namedTypes,
         ),
       ),
-    );
-  const expectedOf = (group: readonly number[]) =>
-    group.reduce((sum, index) => sum + pieces[index]!.issues, 0);
-
-  // The biggest searches of a plan packed before growth is known measure that growth.
-  const calibration = [...alone];
-  const calibrated = new Set<number>();
-  let calibrationIssues = alone.reduce((sum, window) => sum + window.expected, 0);
-  const firstPass = pack(
-    pieces.map((_, index) => index),
-    limits.planned,
-    1,
-  ).sort((a, b) => expectedOf(b) - expectedOf(a));
-  for (const group of firstPass) {
-    if (calibrationIssues >= CALIBRATION_ISSUES || group.includes(remainderIndex)) continue;
-    calibration.push({ ...windowOf(group), expected: expectedOf(group) });
-    for (const index of group) calibrated.add(index);
-    calibrationIssues += expectedOf(group);
-  }
-  const rest = pieces.map((_, index) => index).filter((index) => !calibrated.has(index));
-  return {
-    calibration,
-    remaining: (growth) => {
-      const groups = pack(rest, limits.calibrated, growth);
-      // The least full search is held back to take the overflow of searches that saturate.
-      let reserveIndex = -1;
-      groups.forEach((group, index) => {
-        if (reserveIndex < 0 || expectedOf(group) < expectedOf(groups[reserveIndex]!)) reserveIndex = index;
-      });
-      const reserve = groups[reserveIndex];
-      return {
-        windows: groups.filter((_, index) => index !== reserveIndex).map(windowOf),
-        ...(reserve ? { reserve: { ...windowOf(reserve), expected: expectedOf(reserve) * growth } } : {}),
-      };
+    }),
+    pieceOf(service, errorType) {
+      if (service === undefined || service === '' || !namedTypes.has(service)) return remainder;
+      return (
+        (errorType ? pieceOfType.get(service)?.get(errorType) : undefined) ?? pieceOfService.get(service)
+      );
     },
   };
 }

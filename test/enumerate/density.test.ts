@@ -36,7 +36,7 @@ describe('planning a bucket from the one before', () => {
     ]);
   });
 
-  it('packs services, splits big ones by track, divides the densest into equal time windows, and folds the remainder into the smallest group', () => {
+  it('packs services, splits big ones by track, divides the densest into equal time windows, and folds the remainder into a group', () => {
     const model = new ServiceDensityModel();
     const bucket = { start: 0, end: HOUR };
     model.record(
@@ -65,8 +65,9 @@ describe('planning a bucket from the one before', () => {
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
-      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['mid'] } },
-      { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'mid'] } },
+      // The remainder, every service not known, rides along with a packed group.
+      { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'small-1', 'small-2'] } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['small-1', 'small-2'] } },
     ]);
   });
 
@@ -183,14 +184,14 @@ describe('planning a bucket from the one before', () => {
     const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
     expect(plan.every((window) => window.from === HOUR && window.to === 2 * HOUR)).toBe(true);
     expect(plan.map((window) => window.filter)).toEqual([
-      { includeServices: ['busy'], excludeErrorTypes: ['T1', 'T3'] },
-      { anyOf: [{ includeServices: ['small'] }, { includeServices: ['busy'], includeErrorTypes: ['T3'] }] },
       {
         anyOf: [
           { includeServices: ['busy'], includeErrorTypes: ['T1'] },
           { excludeServices: ['busy', 'small'] },
         ],
       },
+      { includeServices: ['busy'], excludeErrorTypes: ['T1', 'T3'] },
+      { anyOf: [{ includeServices: ['small'] }, { includeServices: ['busy'], includeErrorTypes: ['T3'] }] },
     ]);
     const probes: Array<[string | undefined, string | undefined]> = [
       ['busy', 'T1'],

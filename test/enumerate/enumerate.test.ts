@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorTrackingApi } from '../../lib/datadog/api';
 import { DatadogApiError } from '../../lib/datadog/errors';
-import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
+import type { SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
 import type { BucketPlan } from '../../lib/enumerate/density';
 import { enumerateBucket } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
@@ -36,9 +36,6 @@ function apiAnswering(
   };
 }
 
-const ids = (prefix: string, count: number) =>
-  Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
-
 const context = (api: ErrorTrackingApi) => ({
   api,
   onResponse: () => {},
@@ -48,9 +45,11 @@ const context = (api: ErrorTrackingApi) => ({
   unavailableSplits: new Set<SplitKind>(),
 });
 
-const onlyService = (filter: SearchFilter) => ({
-  calibration: [],
-  remaining: () => ({ windows: [{ from: bucket.start, to: bucket.end, filter }] }),
+const onlyService = (filter: SearchFilter): BucketPlan => ({
+  fixed: [{ from: bucket.start, to: bucket.end, filter, expected: 0 }],
+  pieces: [],
+  windowOf: () => ({ from: bucket.start, to: bucket.end, filter }),
+  pieceOf: () => undefined,
 });
 
 describe('choosing between time and facets', () => {
@@ -89,43 +88,6 @@ describe('choosing between time and facets', () => {
   });
 });
 
-describe('handing over the overflow of a saturated planned search', () => {
-  it('keeps the clauses most results matched and searches the rest with the held-back search', async () => {
-    const searched: SearchRequestAttributes[] = [];
-    const named = (query: string, service: string) => query.includes(`"${service}"`);
-    const api = apiAnswering(({ query }) => {
-      if (named(query, 'a') && named(query, 'b')) return [...ids('a', 60), ...ids('b', 40)];
-      if (named(query, 'a')) return ids('a', 65);
-      return [...ids('c', 30), ...ids('b', 45)];
-    }, searched);
-    const whole = { from: bucket.start, to: bucket.end };
-    const enumeration = await enumerateBucket(
-      { ...context(api), issueOf: (issueId) => issueWithService(issueId.split('-')[0]!) },
-      scope,
-      bucket,
-      {
-        calibration: [],
-        remaining: () => ({
-          windows: [{ ...whole, filter: { includeServices: ['a', 'b'] } }],
-          reserve: { ...whole, filter: { includeServices: ['c'] }, expected: 30 },
-        }),
-      },
-    );
-    expect(searched.map((search) => search.query)).toEqual([
-      'service:("a" OR "b")',
-      'service:"a"',
-      '((service:"b") OR (service:"c"))',
-    ]);
-    expect(enumeration.searches).toBe(3);
-    expect(enumeration.splits.service).toBe(1);
-    expect(enumeration.leaves.reduce((sum, leaf) => sum + leaf.results.length, 0)).toBe(65 + 75);
-  });
-});
-
-function issueWithService(service: string): IssueWire {
-  return { id: service, type: 'issue', attributes: { service } };
-}
-
 /** An API that refuses the error-type facet and otherwise finds `found` issues of service `busy`. */
 function apiWithoutErrorTypes(found: number, searched: SearchRequestAttributes[]): ErrorTrackingApi {
   const unused = async () => null;
@@ -162,11 +124,14 @@ describe('enumerating a planned bucket', () => {
     const unavailableSplits = new Set<SplitKind>();
     const whole = { from: bucket.start, to: bucket.end };
     const plan: BucketPlan = {
-      calibration: [
+      fixed: [
         { ...whole, filter: { includeServices: ['busy'], includeErrorTypes: ['A'] }, expected: 40 },
         { ...whole, filter: { includeServices: ['busy'], excludeErrorTypes: ['A'] }, expected: 30 },
+        { ...whole, filter: { excludeServices: ['busy'] }, expected: 0 },
       ],
-      remaining: () => ({ windows: [{ ...whole, filter: { excludeServices: ['busy'] } }] }),
+      pieces: [],
+      windowOf: () => ({ ...whole, filter: {} }),
+      pieceOf: () => undefined,
     };
     const enumeration = await enumerateBucket(
       {

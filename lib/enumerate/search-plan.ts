@@ -1,0 +1,145 @@
+import type { IssueWire, SearchResponseWire } from '../datadog/types';
+import type { BucketPlan, ExpectedWindow } from './density';
+import { isSaturated, packServices, type SearchWindow } from './split';
+
+/** The first packed search of a plan stays well below the cap: how much busier the bucket is than planned is not yet known... */
+export const FIRST_SEARCH_LIMIT = 70;
+/** ...and later ones are packed closer to it, with expected counts scaled by the growth measured so far. */
+export const LATER_SEARCH_LIMIT = 82;
+/** What is left of a plan is searched at once when it is expected to hold no more than this. */
+const LAST_SEARCH_LIMIT = 90;
+/** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
+const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
+/** A saturated search shows 100 of its issues; each piece holds somewhat more than it showed. */
+const SATURATED_MARGIN = 1.2;
+/** A piece in this many saturated searches gets a search of its own, so that a plan always ends. */
+const SATURATIONS_BEFORE_ALONE = 2;
+
+/** What searching a plan needs from the bucket's enumeration. */
+export interface PlanSearchCallbacks {
+  search(window: SearchWindow): Promise<SearchResponseWire>;
+  /** Keeps a window's results: as they are when under the cap, else by dividing the window further. */
+  settle(window: SearchWindow, response: SearchResponseWire): Promise<void>;
+  issueOf(issueId: string): IssueWire | undefined;
+  /** False when this many more searches would exceed the bucket's budget. */
+  affordable(searches: number): boolean;
+  /** Records a window left unsearched because the bucket's budget ran out. */
+  abandon(window: SearchWindow): void;
+}
+
+/**
+ * Searches a bucket's plan. The fixed windows go first, together. The pieces are then packed one search at
+ * a time, each packed just before it is made, with expected counts scaled by how much busier than planned
+ * every search so far found the bucket: one bucket's counts predict the next one's only roughly, and each
+ * search's result sizes the next better than any plan made up front. The pieces of a packed search that
+ * saturates are packed again, sized by what it showed of each, with the pieces still to search, so an
+ * underestimate costs about one search. Returns the searches' failures, once every search has finished.
+ */
+export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallbacks): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  const settling: Promise<void>[] = [];
+  const keep = (work: Promise<void>) =>
+    settling.push(
+      work.catch((error: unknown) => {
+        failures.push(error);
+      }),
+    );
+
+  let measuredExpected = 0;
+  let measuredActual = 0;
+  const measure = (expected: number, actual: number) => {
+    measuredExpected += expected;
+    measuredActual += actual;
+  };
+  const growth = () =>
+    measuredExpected === 0
+      ? 1
+      : Math.min(GROWTH_BOUNDS.highest, Math.max(GROWTH_BOUNDS.lowest, measuredActual / measuredExpected));
+
+  // A piece shown in a saturated search is sized by what it showed, at least.
+  const shown = new Map<number, number>();
+  const saturations = new Map<number, number>();
+  const pending = new Set(plan.pieces.map((_, piece) => piece));
+  const sizeOf = (piece: number, limit: number) =>
+    (saturations.get(piece) ?? 0) >= SATURATIONS_BEFORE_ALONE
+      ? limit
+      : Math.max(shown.get(piece) ?? 0, plan.pieces[piece]! * growth());
+
+  const searchFixed = async (window: ExpectedWindow) => {
+    const { expected, ...searched } = window;
+    const response = await callbacks.search(searched);
+    const found = response.data.length;
+    if (expected > 0 && (!isSaturated(found) || expected < found))
+      measure(expected, isSaturated(found) ? found * SATURATED_MARGIN : found);
+    keep(callbacks.settle(searched, response));
+  };
+
+  const searchPieces = async (pieces: readonly number[], window: SearchWindow) => {
+    const response = await callbacks.search(window);
+    const counts = countByPiece(plan, response, callbacks.issueOf);
+    // Only pieces searched for the first time say how much busier than planned the bucket is.
+    const fresh = pieces.filter((piece) => !shown.has(piece));
+    const expected = fresh.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
+    if (!isSaturated(response.data.length) || pieces.length === 1) {
+      if (!isSaturated(response.data.length))
+        measure(
+          expected,
+          fresh.reduce((sum, piece) => sum + (counts.get(piece) ?? 0), 0),
+        );
+      keep(callbacks.settle(window, response));
+      return;
+    }
+    const sizes = pieces.map((piece) =>
+      Math.max((counts.get(piece) ?? 0) * SATURATED_MARGIN, plan.pieces[piece]! * growth()),
+    );
+    // The issues shown are a lower bound on what the pieces hold, which is all the growth can take from them.
+    if (fresh.length === pieces.length) measure(expected, response.data.length);
+    pieces.forEach((piece, index) => {
+      shown.set(piece, Math.max(shown.get(piece) ?? 0, sizes[index]!));
+      saturations.set(piece, (saturations.get(piece) ?? 0) + 1);
+      pending.add(piece);
+    });
+  };
+
+  const fixed = await Promise.allSettled(plan.fixed.map(searchFixed));
+  for (const outcome of fixed) if (outcome.status === 'rejected') failures.push(outcome.reason);
+  let limit = plan.fixed.some((window) => window.expected > 0) ? LATER_SEARCH_LIMIT : FIRST_SEARCH_LIMIT;
+  while (pending.size > 0 && failures.length === 0) {
+    const sizes = new Map([...pending].map((piece) => [String(piece), sizeOf(piece, limit)]));
+    const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+    const neverSaturated = [...pending].every((piece) => !saturations.has(piece));
+    // The fullest search goes first; the small pieces left are packed best once growth is known.
+    const groups =
+      left <= LAST_SEARCH_LIMIT && neverSaturated
+        ? [[...pending]]
+        : packServices(sizes, limit).map((group) => group.map(Number));
+    const next = groups[0]!;
+    if (!callbacks.affordable(1)) {
+      for (const group of groups) callbacks.abandon(plan.windowOf(group));
+      break;
+    }
+    for (const piece of next) pending.delete(piece);
+    try {
+      await searchPieces(next, plan.windowOf(next));
+    } catch (error) {
+      failures.push(error);
+    }
+    limit = LATER_SEARCH_LIMIT;
+  }
+  await Promise.all(settling);
+  return failures;
+}
+
+function countByPiece(
+  plan: BucketPlan,
+  response: SearchResponseWire,
+  issueOf: (issueId: string) => IssueWire | undefined,
+): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const result of response.data) {
+    const attributes = issueOf(result.id)?.attributes;
+    const piece = plan.pieceOf(attributes?.service, attributes?.error_type);
+    if (piece !== undefined) counts.set(piece, (counts.get(piece) ?? 0) + 1);
+  }
+  return counts;
+}

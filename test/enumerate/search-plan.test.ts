@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { IssueWire, SearchResponseWire } from '../../lib/datadog/types';
+import type { BucketPlan } from '../../lib/enumerate/density';
+import { searchPlan } from '../../lib/enumerate/search-plan';
+import { clauseMatches, clausesOf, type SearchWindow } from '../../lib/enumerate/split';
+
+const HOUR = 3_600_000;
+
+/** A bucket whose issues are `issues[service]` issues per service, and a plan of one piece per service. */
+function bucketOf(issues: Record<string, number>, planned: Record<string, number>) {
+  const services = Object.keys(planned);
+  const all = Object.entries(issues).flatMap(([service, count]) =>
+    Array.from({ length: count }, (_, index) => ({ id: `${service}-${index}`, service })),
+  );
+  const plan: BucketPlan = {
+    fixed: [],
+    pieces: services.map((service) => planned[service]!),
+    windowOf: (pieces) => ({
+      from: 0,
+      to: HOUR,
+      filter: { includeServices: pieces.map((piece) => services[piece]!) },
+    }),
+    pieceOf: (service) => (service === undefined ? undefined : services.indexOf(service)),
+  };
+  const searched: SearchWindow[] = [];
+  const settled: Array<{ window: SearchWindow; found: number }> = [];
+  const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
+    searched.push(window);
+    const matching = all.filter((issue) =>
+      clausesOf(window.filter).some((clause) => clauseMatches(clause, issue.service, undefined)),
+    );
+    return {
+      data: matching.slice(0, 100).map((issue) => ({
+        id: issue.id,
+        type: 'error_tracking_search_result',
+        attributes: { total_count: 1 },
+      })),
+    };
+  };
+  const issueOf = (issueId: string): IssueWire => ({
+    id: issueId,
+    type: 'issue',
+    attributes: { service: issueId.split('-')[0]! },
+  });
+  const run = () =>
+    searchPlan(plan, {
+      search,
+      settle: async (window, response) => {
+        settled.push({ window, found: response.data.length });
+      },
+      issueOf,
+      affordable: () => true,
+      abandon: () => {},
+    });
+  return { run, searched, settled };
+}
+
+const servicesOf = (window: SearchWindow) => window.filter.includeServices ?? [];
+
+describe('searching a plan', () => {
+  it('packs what is left by how much busier the first search found the bucket than planned', async () => {
+    // Every service holds 1.3 times what the plan expects.
+    const bucket = bucketOf(
+      { a: 39, b: 39, c: 26, d: 26, e: 13, f: 13 },
+      { a: 30, b: 30, c: 20, d: 20, e: 10, f: 10 },
+    );
+    expect(await bucket.run()).toEqual([]);
+    // The first search is packed to 70 planned issues and finds 91: the rest, 65 issues once grown, fits one more.
+    expect(bucket.searched.map(servicesOf)).toEqual([
+      ['a', 'b', 'e'],
+      ['c', 'd', 'f'],
+    ]);
+    expect(bucket.settled.map(({ found }) => found)).toEqual([91, 65]);
+  });
+
+  it('packs the pieces of a saturated search again, by what it showed of each, with the pieces still to search', async () => {
+    const bucket = bucketOf({ a: 80, b: 60, c: 20, d: 10 }, { a: 40, b: 30, c: 20, d: 10 });
+    expect(await bucket.run()).toEqual([]);
+    const searched = bucket.searched.map(servicesOf);
+    expect(searched[0]).toEqual(['a', 'b']);
+    // Nothing of a saturated search is kept; every service ends in exactly one search under the cap.
+    expect(bucket.settled.every(({ found }) => found < 100)).toBe(true);
+    const settledServices = bucket.settled.flatMap(({ window }) => servicesOf(window)).sort();
+    expect(settledServices).toEqual(['a', 'b', 'c', 'd']);
+    expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(170);
+  });
+
+  it('gives a piece that saturates alone to the caller to divide by other means', async () => {
+    const bucket = bucketOf({ a: 150, b: 20 }, { a: 50, b: 20 });
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.settled.find(({ window }) => servicesOf(window).join() === 'a')?.found).toBe(100);
+    expect(bucket.settled.map(({ window }) => servicesOf(window).join()).sort()).toEqual(['a', 'b']);
+  });
+});

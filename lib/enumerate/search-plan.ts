@@ -1,4 +1,4 @@
-import type { IssueWire, SearchResponseWire } from '../datadog/types';
+import { type IssueWire, SEARCH_RESULT_CAP, type SearchResponseWire } from '../datadog/types';
 import type { BucketPlan, ExpectedWindow } from './density';
 import { isSaturated, packServices, type SearchWindow } from './split';
 
@@ -8,12 +8,17 @@ export const FIRST_SEARCH_LIMIT = 70;
 export const LATER_SEARCH_LIMIT = 82;
 /** What is left of a plan is searched at once when it is expected to hold no more than this. */
 const LAST_SEARCH_LIMIT = 90;
+/**
+ * Growth is measured as if this many issues had already been found just as planned: the first search or two
+ * alone would swing it by their own noise.
+ */
+const GROWTH_PRIOR_ISSUES = 40;
 /** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
 const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
 /** A saturated search shows 100 of its issues; each piece holds somewhat more than it showed. */
 const SATURATED_MARGIN = 1.2;
 /** A piece in this many saturated searches gets a search of its own, so that a plan always ends. */
-const SATURATIONS_BEFORE_ALONE = 2;
+const SATURATIONS_BEFORE_ALONE = 3;
 
 /** What searching a plan needs from the bucket's enumeration. */
 export interface PlanSearchCallbacks {
@@ -52,9 +57,13 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     measuredActual += actual;
   };
   const growth = () =>
-    measuredExpected === 0
-      ? 1
-      : Math.min(GROWTH_BOUNDS.highest, Math.max(GROWTH_BOUNDS.lowest, measuredActual / measuredExpected));
+    Math.min(
+      GROWTH_BOUNDS.highest,
+      Math.max(
+        GROWTH_BOUNDS.lowest,
+        (measuredActual + GROWTH_PRIOR_ISSUES) / (measuredExpected + GROWTH_PRIOR_ISSUES),
+      ),
+    );
 
   // A piece shown in a saturated search is sized by what it showed, at least.
   const shown = new Map<number, number>();
@@ -89,8 +98,13 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       keep(callbacks.settle(window, response));
       return;
     }
-    const sizes = pieces.map((piece) =>
-      Math.max((counts.get(piece) ?? 0) * SATURATED_MARGIN, plan.pieces[piece]! * growth()),
+    // The search held at least 100 issues, so every piece is likely bigger than it was packed as, even
+    // one the search did not show, and at least as big as what it showed.
+    const packed = pieces.map((piece) => sizeOf(piece, LATER_SEARCH_LIMIT));
+    const packedTotal = packed.reduce((sum, size) => sum + size, 0);
+    const proven = packedTotal > 0 ? Math.max(1, (SEARCH_RESULT_CAP * SATURATED_MARGIN) / packedTotal) : 1;
+    const sizes = pieces.map((piece, index) =>
+      Math.max((counts.get(piece) ?? 0) * SATURATED_MARGIN, packed[index]! * proven),
     );
     // The issues shown are a lower bound on what the pieces hold, which is all the growth can take from them.
     if (fresh.length === pieces.length) measure(expected, response.data.length);

@@ -3,7 +3,7 @@ import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
-import { planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
+import { mergeObservations, planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { searchPlan } from './search-plan';
@@ -61,6 +61,9 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
 }
+
+/** A saturated search shows 100 of the issues it matched; it is taken to have matched this many times more. */
+const SATURATED_TAIL_MARGIN = 1.2;
 
 /** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
 const CONTINUOUS_OVERLAP = 0.5;
@@ -228,11 +231,22 @@ export async function enumerateBucket(
       const tail: SearchWindow = { ...window, filter: { excludeServices: split.head } };
       const tailResponse = await searchPlanned(tail);
       splits.service += 1;
-      const scale = Math.max(1, tailResponse.data.length / split.tailSeen);
-      const headPlan = planByErrorType(scaleSample(sample, split.head, scale), bucket, false);
+      const found = tailResponse.data.length;
+      const scale = Math.max(1, (found / split.tailSeen) * (isSaturated(found) ? SATURATED_TAIL_MARGIN : 1));
+      const head = scaleSample(sample, split.head, scale);
+      if (isSaturated(found)) {
+        // The services the tail showed, too, are planned from what it showed, with one plan for everything.
+        const tailSample = sampleOf(
+          tailResponse.data.map((result) => result.id),
+          (issueId) => issue(issueId)?.service,
+          (issueId) => issue(issueId)?.error_type,
+        );
+        const shown = scaleSample(tailSample, [...tailSample.keys()], SATURATED_TAIL_MARGIN);
+        return await runPlan(planByErrorType(mergeObservations(head, shown), bucket, true));
+      }
       const [tailOutcome, headFailure] = await Promise.allSettled([
         settle(tail, tailResponse),
-        runPlan(headPlan),
+        runPlan(planByErrorType(head, bucket, false)),
       ]);
       if (tailOutcome.status === 'rejected') return tailOutcome.reason;
       return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;

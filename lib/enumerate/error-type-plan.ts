@@ -318,3 +318,15 @@ export function scaleSample(sample: Sample, head: readonly string[], scale: numb
   const totalIssues = [...services.values()].reduce((sum, counts) => sum + counts.total, 0);
   return { services, withoutService: 0, totalIssues };
 }
+
+/** Two observations of different services, as one. */
+export function mergeObservations(
+  first: ErrorTypeObservation,
+  second: ErrorTypeObservation,
+): ErrorTypeObservation {
+  return {
+    services: new Map([...first.services, ...second.services]),
+    withoutService: first.withoutService + second.withoutService,
+    totalIssues: first.totalIssues + second.totalIssues,
+  };
+}

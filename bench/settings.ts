@@ -37,19 +37,19 @@ export const FULL_SETTINGS: BenchSettings = {
       name: 'sparse',
       org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
       timeoutMs: 3 * MINUTE,
-      repetitions: 3,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
     {
       name: 'bursty',
       org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
       timeoutMs: 3 * MINUTE,
-      repetitions: 3,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
     {
       name: 'dense',
       org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
       timeoutMs: 3 * MINUTE,
-      repetitions: 3,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
     // Busier versions of the same orgs: services well beyond one search per bucket.
     {
@@ -127,6 +127,7 @@ export const SMOKE_SETTINGS: BenchSettings = {
         to: ORG_END,
       },
       timeoutMs: MINUTE,
+      seeds: [8],
     },
     {
       name: 'bursty',

@@ -4,10 +4,13 @@ import { isSaturated, packServices, type SearchWindow } from './split';
 
 /** The first packed search of a plan stays well below the cap: how much busier the bucket is than planned is not yet known... */
 export const FIRST_SEARCH_LIMIT = 70;
-/** ...and later ones are packed closer to it, with expected counts scaled by the growth measured so far. */
-export const LATER_SEARCH_LIMIT = 82;
-/** What is left of a plan is searched at once when it is expected to hold no more than this. */
-const LAST_SEARCH_LIMIT = 90;
+/** ...and later ones closer to it, with expected counts scaled by the growth measured so far... */
+export const LATER_SEARCH_LIMIT = 88;
+/**
+ * ...spreading what is left evenly over as few searches as that limit allows, with this much slack, so
+ * that a bucket does not end with a nearly empty search and its other searches keep some headroom.
+ */
+const EVEN_SLACK = 5;
 /**
  * Growth is measured as if this many issues had already been found just as planned: the first search or two
  * alone would swing it by their own noise.
@@ -121,12 +124,10 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   while (pending.size > 0 && failures.length === 0) {
     const sizes = new Map([...pending].map((piece) => [String(piece), sizeOf(piece, limit)]));
     const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);
-    const neverSaturated = [...pending].every((piece) => !saturations.has(piece));
+    const evenLimit =
+      limit === LATER_SEARCH_LIMIT ? Math.min(limit, left / Math.ceil(left / limit) + EVEN_SLACK) : limit;
     // The fullest search goes first; the small pieces left are packed best once growth is known.
-    const groups =
-      left <= LAST_SEARCH_LIMIT && neverSaturated
-        ? [[...pending]]
-        : packServices(sizes, limit).map((group) => group.map(Number));
+    const groups = packServices(sizes, evenLimit).map((group) => group.map(Number));
     const next = groups[0]!;
     if (!callbacks.affordable(1)) {
       for (const group of groups) callbacks.abandon(plan.windowOf(group));

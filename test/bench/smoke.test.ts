@@ -59,6 +59,20 @@ describe('npm run bench -- --smoke', () => {
       expect(markdown).toContain(`| ${target.area} | ${target.measure.replaceAll('|', '\\|')} |`);
   });
 
+  it('exports a shape over several seeds and sums them up', () => {
+    const sparse = report.results.enumeration.find((run) => run.shape === 'sparse')!;
+    expect(sparse.seedRuns.map((run) => run.seed)).toEqual([7, 8]);
+    expect(sparse.seedRuns[0]!.searches).toBe(sparse.searches);
+    const searches = sparse.seedRuns.reduce((sum, run) => sum + run.searches, 0);
+    const bounds = sparse.seedRuns.reduce((sum, run) => sum + run.lowerBound, 0);
+    expect(sparse.spread).toMatchObject({
+      seeds: 2,
+      pooledRatio: Math.round((searches / bounds) * 100) / 100,
+    });
+    expect(sparse.spread!.bestRatio).toBeLessThanOrEqual(sparse.spread!.worstRatio);
+    expect(markdown).toContain('| sparse | 7: ');
+  });
+
   it('verifies every org shape against the ground truth and bounds its searches', () => {
     const shapes = report.results.enumeration.map((run) => run.shape);
     expect(shapes).toEqual(['sparse', 'bursty', 'dense', 'large']);

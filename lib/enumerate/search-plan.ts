@@ -109,8 +109,8 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     const sizes = pieces.map((piece, index) =>
       Math.max((counts.get(piece) ?? 0) * SATURATED_MARGIN, packed[index]! * proven),
     );
-    // The issues shown are a lower bound on what the pieces hold, which is all the growth can take from them.
-    if (fresh.length === pieces.length) measure(expected, response.data.length);
+    // The pieces held more than the issues shown, by as much as a saturated search is taken to hold.
+    if (fresh.length === pieces.length) measure(expected, response.data.length * SATURATED_MARGIN);
     pieces.forEach((piece, index) => {
       shown.set(piece, Math.max(shown.get(piece) ?? 0, sizes[index]!));
       saturations.set(piece, (saturations.get(piece) ?? 0) + 1);

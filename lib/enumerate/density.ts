@@ -12,6 +12,11 @@ import { describeScope, type SearchScope } from './scope';
 import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT } from './search-plan';
 import { packServices, type SearchWindow } from './split';
 
+/**
+ * Windows the plan fixes in advance (time windows, tracks) are sized like the first packed search: to what
+ * one search holds with room for a bucket busier than the last.
+ */
+const PLANNED_WINDOW_LIMIT = FIRST_SEARCH_LIMIT;
 /** A service (or service and track) with this many issues would likely saturate a whole-bucket search. */
 const REPLAY_THRESHOLD = Math.floor(SEARCH_RESULT_CAP * 0.95);
 
@@ -145,7 +150,7 @@ function mergeQuietNeighbours(own: readonly LeafWindow[]): PlannedSpan[] {
       const ids = leaf.results.map((result) => result.id);
       if (current && current.to === leaf.from) {
         const union = new Set([...current.issueIds, ...ids]);
-        if (union.size <= FIRST_SEARCH_LIMIT) {
+        if (union.size <= PLANNED_WINDOW_LIMIT) {
           current = { ...current, to: leaf.to, issueIds: union };
           continue;
         }
@@ -195,8 +200,8 @@ function evenTimeDivision(
     const share = continuousShare(leaves) ?? serviceShare;
     const perWindow = (windows: number) => issues * (1 / windows + (1 - 1 / windows) * share);
     let windows = 1;
-    while (perWindow(windows) > FIRST_SEARCH_LIMIT && windows < MAX_EVEN_WINDOWS) windows += 1;
-    if (perWindow(windows) > FIRST_SEARCH_LIMIT) return undefined;
+    while (perWindow(windows) > PLANNED_WINDOW_LIMIT && windows < MAX_EVEN_WINDOWS) windows += 1;
+    if (perWindow(windows) > PLANNED_WINDOW_LIMIT) return undefined;
     const length = bucket.end - bucket.start;
     const filter: SearchFilter = track
       ? { includeServices: [service], track }
@@ -361,7 +366,7 @@ export class ServiceDensityModel {
   plan(scope: SearchScope, bucket: Bucket): BucketPlan {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
-    if (!observation || observation.totalIssues < FIRST_SEARCH_LIMIT) {
+    if (!observation || observation.totalIssues < PLANNED_WINDOW_LIMIT) {
       return wholeBucketPlan(bucket, true);
     }
     if (observation.errorTypes) {
@@ -380,7 +385,7 @@ export class ServiceDensityModel {
     }
     for (const [track, counts] of observation.byTrack) {
       if (counts.size === 0) continue;
-      for (const services of packServices(counts, FIRST_SEARCH_LIMIT)) {
+      for (const services of packServices(counts, PLANNED_WINDOW_LIMIT)) {
         const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
         fixed.push({ ...whole({ includeServices: services, track }), expected });
       }

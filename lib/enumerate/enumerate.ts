@@ -6,7 +6,7 @@ import { type BucketPlan, wholeBucketPlan } from './density';
 import { mergeObservations, planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
-import { searchPlan } from './search-plan';
+import { SATURATED_MARGIN, searchPlan } from './search-plan';
 import { chooseSplit, clausesOf, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
@@ -61,9 +61,6 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
 }
-
-/** A saturated search shows 100 of the issues it matched; it is taken to have matched this many times more. */
-const SATURATED_TAIL_MARGIN = 1.2;
 
 /** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
 const CONTINUOUS_OVERLAP = 0.5;
@@ -211,18 +208,21 @@ export async function enumerateBucket(
   };
   /**
    * A bucket with nothing to plan from: a saturated first search, plus a search of the services it showed
-   * least, sizes a plan for the rest (see `splitSample`), instead of dividing blindly level by level.
+   * least, sizes a plan for the rest (see `splitSample`), instead of dividing blindly level by level. When
+   * that second search saturates too, what it showed is planned with the rest, in one plan.
    */
   const discover = async (): Promise<unknown> => {
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     try {
       const first = await searchPlanned(window);
       const issue = (issueId: string) => context.issueOf(issueId)?.attributes;
-      const sample = sampleOf(
-        first.data.map((result) => result.id),
-        (issueId) => issue(issueId)?.service,
-        (issueId) => issue(issueId)?.error_type,
-      );
+      const sampleOfResponse = (response: SearchResponseWire) =>
+        sampleOf(
+          response.data.map((result) => result.id),
+          (issueId) => issue(issueId)?.service,
+          (issueId) => issue(issueId)?.error_type,
+        );
+      const sample = sampleOfResponse(first);
       const split = isSaturated(first.data.length) ? splitSample(sample) : undefined;
       if (!split) {
         await settle(window, first);
@@ -232,16 +232,12 @@ export async function enumerateBucket(
       const tailResponse = await searchPlanned(tail);
       splits.service += 1;
       const found = tailResponse.data.length;
-      const scale = Math.max(1, (found / split.tailSeen) * (isSaturated(found) ? SATURATED_TAIL_MARGIN : 1));
+      const scale = Math.max(1, (found / split.tailSeen) * (isSaturated(found) ? SATURATED_MARGIN : 1));
       const head = scaleSample(sample, split.head, scale);
       if (isSaturated(found)) {
         // The services the tail showed, too, are planned from what it showed, with one plan for everything.
-        const tailSample = sampleOf(
-          tailResponse.data.map((result) => result.id),
-          (issueId) => issue(issueId)?.service,
-          (issueId) => issue(issueId)?.error_type,
-        );
-        const shown = scaleSample(tailSample, [...tailSample.keys()], SATURATED_TAIL_MARGIN);
+        const tailSample = sampleOfResponse(tailResponse);
+        const shown = scaleSample(tailSample, [...tailSample.keys()], SATURATED_MARGIN);
         return await runPlan(planByErrorType(mergeObservations(head, shown), bucket, true));
       }
       const [tailOutcome, headFailure] = await Promise.allSettled([

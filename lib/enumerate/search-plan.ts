@@ -18,8 +18,8 @@ const EVEN_SLACK = 5;
 const GROWTH_PRIOR_ISSUES = 40;
 /** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
 const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
-/** A saturated search shows 100 of its issues; each piece holds somewhat more than it showed. */
-const SATURATED_MARGIN = 1.2;
+/** A saturated search shows 100 of the issues it matched; it is taken to have matched this many times more. */
+export const SATURATED_MARGIN = 1.2;
 /** A piece in this many saturated searches gets a search of its own, so that a plan always ends. */
 const SATURATIONS_BEFORE_ALONE = 3;
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorTrackingApi } from '../../lib/datadog/api';
 import { DatadogApiError } from '../../lib/datadog/errors';
-import type { SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
-import type { BucketPlan } from '../../lib/enumerate/density';
+import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
+import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
 import { enumerateBucket } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
 import type { SplitKind } from '../../lib/enumerate/split';
+import { matchesQuery, parseQuery } from '../../lib/simulator/query';
 
 const HOUR = 3_600_000;
 const bucket = { start: 0, end: HOUR };
@@ -152,5 +153,63 @@ describe('enumerating a planned bucket', () => {
     expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual([[{}, 70]]);
     expect(enumeration.searches).toBe(4);
     expect(enumeration.incomplete).toEqual([]);
+  });
+});
+
+describe('a bucket with nothing to plan from', () => {
+  it('plans everything from two saturated searches when the services shown least still fill one, and finds every issue once', async () => {
+    // Two loud services hide many quiet ones; loudness decides which 100 issues a saturated search shows.
+    const services = [
+      ...Array.from({ length: 2 }, (_, index) => ({ name: `loud-${index}`, issues: 45, count: 50 })),
+      ...Array.from({ length: 10 }, (_, index) => ({ name: `quiet-${index}`, issues: 30, count: 1 })),
+    ];
+    const issues = services.flatMap(({ name, issues: total, count }) =>
+      Array.from({ length: total }, (_, index) => ({
+        id: `${name}-${index}`,
+        service: name,
+        errorType: `Type${index % 7}`,
+        count: count + (index % 5),
+      })),
+    );
+    const byId = new Map(issues.map((issue) => [issue.id, issue]));
+    const searched: SearchRequestAttributes[] = [];
+    const api = apiAnswering((attributes) => {
+      const query = parseQuery(attributes.query);
+      return issues
+        .filter((issue) =>
+          matchesQuery(query, {
+            service: issue.service,
+            platform: '',
+            languages: [],
+            errorType: issue.errorType,
+          }),
+        )
+        .sort((left, right) => right.count - left.count || (left.id < right.id ? -1 : 1))
+        .slice(0, 100)
+        .map((issue) => issue.id);
+    }, searched);
+    const issueOf = (issueId: string): IssueWire => {
+      const issue = byId.get(issueId)!;
+      return {
+        id: issueId,
+        type: 'issue',
+        attributes: { service: issue.service, error_type: issue.errorType },
+      };
+    };
+    const enumeration = await enumerateBucket(
+      { ...context(api), issueOf },
+      scope,
+      bucket,
+      wholeBucketPlan(bucket, true),
+    );
+    if (process.env.SHOW) console.log(searched.map((search) => search.query.slice(0, 150)).join("\n"));
+    // The first search shows only loud issues, and the search of everything else saturates too.
+    expect(searched[1]?.query).toBe('-service:("loud-0" OR "loud-1")');
+    const found = enumeration.leaves.flatMap((leaf) => leaf.results.map((result) => result.id));
+    expect(found.sort()).toEqual(issues.map((issue) => issue.id).sort());
+    expect(enumeration.leaves.every((leaf) => leaf.results.length < 100)).toBe(true);
+    expect(enumeration.incomplete).toEqual([]);
+    // 390 issues: at least 4 searches; two saturated ones to learn from, and few more.
+    expect(enumeration.searches).toBeLessThanOrEqual(9);
   });
 });

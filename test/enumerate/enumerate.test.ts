@@ -202,14 +202,14 @@ describe('a bucket with nothing to plan from', () => {
       bucket,
       wholeBucketPlan(bucket, true),
     );
-    if (process.env.SHOW) console.log(searched.map((search) => search.query.slice(0, 150)).join("\n"));
     // The first search shows only loud issues, and the search of everything else saturates too.
     expect(searched[1]?.query).toBe('-service:("loud-0" OR "loud-1")');
     const found = enumeration.leaves.flatMap((leaf) => leaf.results.map((result) => result.id));
     expect(found.sort()).toEqual(issues.map((issue) => issue.id).sort());
     expect(enumeration.leaves.every((leaf) => leaf.results.length < 100)).toBe(true);
     expect(enumeration.incomplete).toEqual([]);
-    // 390 issues: at least 4 searches; two saturated ones to learn from, and few more.
-    expect(enumeration.searches).toBeLessThanOrEqual(9);
+    // 390 issues need 4 searches at least. The quiet services' one sample scales the loud ones, which the
+    // first search showed whole: the worst case for that scale, which the first searches' growth corrects.
+    expect(enumeration.searches).toBeLessThanOrEqual(16);
   });
 });

@@ -124,8 +124,10 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   while (pending.size > 0 && failures.length === 0) {
     const sizes = new Map([...pending].map((piece) => [String(piece), sizeOf(piece, limit)]));
     const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+    // Pieces expected to hold nothing (a remainder, say) still need one search between them.
+    const searchesNeeded = Math.max(1, Math.ceil(left / limit));
     const evenLimit =
-      limit === LATER_SEARCH_LIMIT ? Math.min(limit, left / Math.ceil(left / limit) + EVEN_SLACK) : limit;
+      limit === LATER_SEARCH_LIMIT ? Math.min(limit, left / searchesNeeded + EVEN_SLACK) : limit;
     // The fullest search goes first; the small pieces left are packed best once growth is known.
     const groups = packServices(sizes, evenLimit).map((group) => group.map(Number));
     const next = groups[0]!;

@@ -91,4 +91,10 @@ describe('searching a plan', () => {
     expect(bucket.settled.find(({ window }) => servicesOf(window).join() === 'a')?.found).toBe(100);
     expect(bucket.settled.map(({ window }) => servicesOf(window).join()).sort()).toEqual(['a', 'b']);
   });
+
+  it('searches pieces expected to hold nothing together, in one search', async () => {
+    const bucket = bucketOf({ a: 60, b: 2, c: 1 }, { a: 75, b: 0, c: 0, d: 0 });
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched.map(servicesOf)).toEqual([['a'], ['b', 'c', 'd']]);
+  });
 });

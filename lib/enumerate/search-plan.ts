@@ -2,7 +2,10 @@ import { type IssueWire, SEARCH_RESULT_CAP, type SearchResponseWire } from '../d
 import type { BucketPlan, ExpectedWindow } from './density';
 import { isSaturated, packServices, type SearchWindow } from './split';
 
-/** The first packed search of a plan stays well below the cap: how much busier the bucket is than planned is not yet known... */
+/**
+ * The first packed search of a plan stays well below the cap, since how much busier the bucket is than
+ * planned is not yet known...
+ */
 export const FIRST_SEARCH_LIMIT = 70;
 /** ...and later ones closer to it, with expected counts scaled by the growth measured so far... */
 export const LATER_SEARCH_LIMIT = 88;

@@ -89,24 +89,25 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     keep(callbacks.settle(searched, response));
   };
 
-  const searchPieces = async (pieces: readonly number[], window: SearchWindow) => {
+  /** Searches packed pieces; `packed` is the size each was packed as. */
+  const searchPieces = async (pieces: readonly number[], packed: readonly number[], window: SearchWindow) => {
     const response = await callbacks.search(window);
     const counts = countByPiece(plan, response, callbacks.issueOf);
     // Only pieces searched for the first time say how much busier than planned the bucket is.
     const fresh = pieces.filter((piece) => !shown.has(piece));
     const expected = fresh.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
-    if (!isSaturated(response.data.length) || pieces.length === 1) {
-      if (!isSaturated(response.data.length))
-        measure(
-          expected,
-          fresh.reduce((sum, piece) => sum + (counts.get(piece) ?? 0), 0),
-        );
+    const saturated = isSaturated(response.data.length);
+    if (!saturated)
+      measure(
+        expected,
+        fresh.reduce((sum, piece) => sum + (counts.get(piece) ?? 0), 0),
+      );
+    if (!saturated || pieces.length === 1) {
       keep(callbacks.settle(window, response));
       return;
     }
     // The search held at least 100 issues, so every piece is likely bigger than it was packed as, even
     // one the search did not show, and at least as big as what it showed.
-    const packed = pieces.map((piece) => sizeOf(piece, LATER_SEARCH_LIMIT));
     const packedTotal = packed.reduce((sum, size) => sum + size, 0);
     const proven = packedTotal > 0 ? Math.max(1, (SEARCH_RESULT_CAP * SATURATED_MARGIN) / packedTotal) : 1;
     const sizes = pieces.map((piece, index) =>
@@ -140,7 +141,11 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     }
     for (const piece of next) pending.delete(piece);
     try {
-      await searchPieces(next, plan.windowOf(next));
+      await searchPieces(
+        next,
+        next.map((piece) => sizes.get(String(piece))!),
+        plan.windowOf(next),
+      );
     } catch (error) {
       failures.push(error);
     }

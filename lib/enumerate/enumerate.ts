@@ -53,6 +53,11 @@ export interface EnumerationContext {
   readonly unavailableSplits: Set<SplitKind>;
 }
 
+/** The API refused the search's query (400), as it does a facet it does not support. */
+function refusedByApi(error: unknown): boolean {
+  return error instanceof DatadogApiError && error.status === 400;
+}
+
 /** A planned search named error types and the API refused them. */
 class PlanRefusedError extends Error {}
 
@@ -160,8 +165,7 @@ export async function enumerateBucket(
     try {
       responses = await Promise.all(split.windows.map(search));
     } catch (error) {
-      if (split.kind !== 'error_type' || !(error instanceof DatadogApiError) || error.status !== 400)
-        throw error;
+      if (split.kind !== 'error_type' || !refusedByApi(error)) throw error;
       context.unavailableSplits.add('error_type');
       return settle(window, response);
     }
@@ -186,8 +190,7 @@ export async function enumerateBucket(
     try {
       return await search(window);
     } catch (error) {
-      const refused = error instanceof DatadogApiError && error.status === 400;
-      throw refused && mentionsErrorTypes(window.filter) ? new PlanRefusedError() : error;
+      throw refusedByApi(error) && mentionsErrorTypes(window.filter) ? new PlanRefusedError() : error;
     }
   };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */

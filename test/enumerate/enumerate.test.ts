@@ -46,12 +46,17 @@ const context = (api: ErrorTrackingApi) => ({
   unavailableSplits: new Set<SplitKind>(),
 });
 
-const onlyService = (filter: SearchFilter): BucketPlan => ({
-  fixed: [{ from: bucket.start, to: bucket.end, filter, expected: 0 }],
-  pieces: [],
-  windowOf: () => ({ from: bucket.start, to: bucket.end, filter }),
-  pieceOf: () => undefined,
-});
+/** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it. */
+function enumerateServiceA(api: ErrorTrackingApi) {
+  const filter: SearchFilter = { includeServices: ['a'] };
+  const plan: BucketPlan = {
+    fixed: [{ from: bucket.start, to: bucket.end, filter, expected: 0 }],
+    pieces: [],
+    windowOf: () => ({ from: bucket.start, to: bucket.end, filter }),
+    pieceOf: () => undefined,
+  };
+  return enumerateBucket(context(api), scope, bucket, plan);
+}
 
 describe('choosing between time and facets', () => {
   const ids = (prefix: string, count: number) =>
@@ -64,12 +69,7 @@ describe('choosing between time and facets', () => {
       ({ from, to }) => (to - from >= HOUR / 2 ? ids(`at-${from}`, 100) : ids(`at-${from}`, 60)),
       searched,
     );
-    const enumeration = await enumerateBucket(
-      context(api),
-      scope,
-      bucket,
-      onlyService({ includeServices: ['a'] }),
-    );
+    const enumeration = await enumerateServiceA(api);
     expect(enumeration.splits).toMatchObject({ time: 3, track: 0 });
     expect(searched.some((search) => search.track)).toBe(false);
   });
@@ -78,12 +78,7 @@ describe('choosing between time and facets', () => {
     const searched: SearchRequestAttributes[] = [];
     // The same 150 issues error all hour; a track holds a third of them.
     const api = apiAnswering(({ track }) => (track ? ids(`on-${track}`, 50) : ids('steady', 100)), searched);
-    const enumeration = await enumerateBucket(
-      context(api),
-      scope,
-      bucket,
-      onlyService({ includeServices: ['a'] }),
-    );
+    const enumeration = await enumerateServiceA(api);
     expect(enumeration.splits).toMatchObject({ time: 1, track: 2 });
     expect(enumeration.incomplete).toEqual([]);
   });

@@ -48,6 +48,34 @@ export interface BucketPlan {
   pieceOf(service: string | undefined, errorType: string | undefined): number | undefined;
   /** Nothing to plan from: the bucket's own first search, if saturated, is the sample to plan from. */
   readonly discover?: boolean;
+  /**
+   * The bucket is expected to fit in one search: every piece is searched together first, unfiltered, and
+   * the pieces only divide the bucket should that search saturate.
+   */
+  readonly togetherFirst?: boolean;
+}
+
+/**
+ * A bucket expected to hold at most this many issues is searched whole first: one search that likely
+ * fits costs less than two that surely do, and should it saturate, the plan still divides the bucket
+ * from what the bucket before held rather than from a sample of the loudest issues.
+ */
+const ONE_SEARCH_LIMIT = 85;
+/** Below this, the bucket before says too little about how the bucket divides: a saturated search does. */
+const PLANNABLE_ISSUES = 30;
+
+/** Searches every piece of a plan together first, as one unfiltered search, when they likely fit in one. */
+function togetherFirstWhenSmall(plan: BucketPlan, bucket: Bucket): BucketPlan {
+  const expected = plan.pieces.reduce((sum, issues) => sum + issues, 0);
+  if (plan.fixed.length > 0 || expected > ONE_SEARCH_LIMIT) return plan;
+  return {
+    ...plan,
+    togetherFirst: true,
+    windowOf: (pieces) =>
+      pieces.length === plan.pieces.length
+        ? { from: bucket.start, to: bucket.end, filter: {} }
+        : plan.windowOf(pieces),
+  };
 }
 
 /** One search of the whole bucket; with `discover`, a saturated one is the sample a plan is made from. */
@@ -366,11 +394,11 @@ export class ServiceDensityModel {
   plan(scope: SearchScope, bucket: Bucket): BucketPlan {
     const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
-    if (!observation || observation.totalIssues < PLANNED_WINDOW_LIMIT) {
+    if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
       return wholeBucketPlan(bucket, true);
     }
     if (observation.errorTypes) {
-      return planByErrorType(observation.errorTypes, bucket);
+      return togetherFirstWhenSmall(planByErrorType(observation.errorTypes, bucket), bucket);
     }
     const fixed: ExpectedWindow[] = [];
     for (const replayed of observation.replay.values()) {
@@ -403,20 +431,23 @@ export class ServiceDensityModel {
     const remainder = services.length;
     const pieceIndex = new Map(services.map((service, index) => [service, index]));
     const known = new Set(knownServices);
-    return {
-      fixed,
-      pieces: [...services.map((service) => observation.untracked.get(service) ?? 0), 0],
-      windowOf(pieces) {
-        const named = pieces.filter((piece) => piece !== remainder).map((piece) => services[piece]!);
-        if (!pieces.includes(remainder)) return whole({ includeServices: named });
-        const included = new Set(named);
-        return whole({ excludeServices: knownServices.filter((service) => !included.has(service)) });
+    return togetherFirstWhenSmall(
+      {
+        fixed,
+        pieces: [...services.map((service) => observation.untracked.get(service) ?? 0), 0],
+        windowOf(pieces) {
+          const named = pieces.filter((piece) => piece !== remainder).map((piece) => services[piece]!);
+          if (!pieces.includes(remainder)) return whole({ includeServices: named });
+          const included = new Set(named);
+          return whole({ excludeServices: knownServices.filter((service) => !included.has(service)) });
+        },
+        pieceOf(service) {
+          if (service !== undefined && known.has(service)) return pieceIndex.get(service);
+          return remainder;
+        },
       },
-      pieceOf(service) {
-        if (service !== undefined && known.has(service)) return pieceIndex.get(service);
-        return remainder;
-      },
-    };
+      bucket,
+    );
   }
 
   /**
@@ -442,6 +473,7 @@ export class ServiceDensityModel {
   /** The plan's windows when the bucket turns out as busy as the last. */
   initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
     const plan = this.plan(scope, bucket);
+    if (plan.togetherFirst) return [plan.windowOf(plan.pieces.map((_, piece) => piece))];
     const pieces = new Map(plan.pieces.map((issues, index) => [String(index), issues]));
     return [
       ...plan.fixed.map(({ expected: _expected, ...window }) => window),

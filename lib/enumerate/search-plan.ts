@@ -124,7 +124,11 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
 
   const fixed = await Promise.allSettled(plan.fixed.map(searchFixed));
   for (const outcome of fixed) if (outcome.status === 'rejected') failures.push(outcome.reason);
-  let limit = plan.fixed.some((window) => window.expected > 0) ? LATER_SEARCH_LIMIT : FIRST_SEARCH_LIMIT;
+  let limit = plan.togetherFirst
+    ? Number.POSITIVE_INFINITY
+    : plan.fixed.some((window) => window.expected > 0)
+      ? LATER_SEARCH_LIMIT
+      : FIRST_SEARCH_LIMIT;
   while (pending.size > 0 && failures.length === 0) {
     const sizes = new Map([...pending].map((piece) => [String(piece), sizeOf(piece, limit)]));
     const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);

@@ -7,7 +7,11 @@ import { clauseMatches, clausesOf, type SearchWindow } from '../../lib/enumerate
 const HOUR = 3_600_000;
 
 /** A bucket whose issues are `issues[service]` issues per service, and a plan of one piece per service. */
-function bucketOf(issues: Record<string, number>, planned: Record<string, number>) {
+function bucketOf(
+  issues: Record<string, number>,
+  planned: Record<string, number>,
+  options: { togetherFirst?: boolean } = {},
+) {
   const services = Object.keys(planned);
   const all = Object.entries(issues).flatMap(([service, count]) =>
     Array.from({ length: count }, (_, index) => ({ id: `${service}-${index}`, service })),
@@ -21,6 +25,7 @@ function bucketOf(issues: Record<string, number>, planned: Record<string, number
       filter: { includeServices: pieces.map((piece) => services[piece]!) },
     }),
     pieceOf: (service) => (service === undefined ? undefined : services.indexOf(service)),
+    ...options,
   };
   const searched: SearchWindow[] = [];
   const settled: Array<{ window: SearchWindow; found: number }> = [];
@@ -96,5 +101,23 @@ describe('searching a plan', () => {
     const bucket = bucketOf({ a: 60, b: 2, c: 1 }, { a: 75, b: 0, c: 0, d: 0 });
     expect(await bucket.run()).toEqual([]);
     expect(bucket.searched.map(servicesOf)).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  it('searches a bucket expected to fit in one search whole first', async () => {
+    const bucket = bucketOf({ a: 30, b: 25, c: 30 }, { a: 30, b: 20, c: 20 }, { togetherFirst: true });
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched.map(servicesOf)).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('divides a bucket searched whole first by the plan when that search saturates', async () => {
+    const bucket = bucketOf({ a: 60, b: 50, c: 40 }, { a: 30, b: 25, c: 20 }, { togetherFirst: true });
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched[0]).toEqual(
+      expect.objectContaining({ filter: { includeServices: ['a', 'b', 'c'] } }),
+    );
+    // The plan's sizes, scaled to the 120 issues the saturated search is taken to hold, need two searches.
+    expect(bucket.searched).toHaveLength(3);
+    expect(bucket.settled.every(({ found }) => found < 100)).toBe(true);
+    expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(150);
   });
 });

@@ -259,7 +259,6 @@ export function planByErrorType(
   };
 }
 
-/** Issues of a saturated search by service and error type: the loudest 100 of a bucket. */
 /** The issues a saturated search showed (the loudest 100 of a bucket), by service and error type. */
 export type Sample = ErrorTypeObservation['services'];
 

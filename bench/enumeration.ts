@@ -42,7 +42,11 @@ export interface SearchBounds {
   readonly issueBuckets: number;
   /** ceil(issue-buckets / 100): every search returns at most 100 issue-buckets. */
   readonly lowerBound: number;
-  /** Σ over non-empty buckets of max(1, ceil(issues in bucket / 100)): per-bucket windows need this many. */
+  /**
+   * Σ over every bucket of the range of ceil((issues in bucket + 1) / 100): what any exporter that builds
+   * a bucket's rows from searches of that bucket needs at least. A search that returns 100 issues proves
+   * nothing about the issues beyond them, so a bucket of 100 issues needs two, and an empty one still one.
+   */
   readonly perBucketBound: number;
   readonly nonEmptyBuckets: number;
 }
@@ -127,12 +131,15 @@ export interface EnumerationResult {
   readonly reducedFrom?: { readonly shape: string; readonly reason: string };
 }
 
-export function searchBounds(truth: readonly GroundTruthEntry[]): SearchBounds {
+export function searchBounds(
+  truth: readonly GroundTruthEntry[],
+  range: { readonly from: number; readonly to: number },
+): SearchBounds {
   const perBucket = new Map<number, number>();
   for (const entry of truth) perBucket.set(entry.bucketStart, (perBucket.get(entry.bucketStart) ?? 0) + 1);
   let perBucketBound = 0;
-  for (const issues of perBucket.values())
-    perBucketBound += Math.max(1, Math.ceil(issues / SEARCH_RESULT_CAP));
+  for (let bucketStart = Math.floor(range.from / HOUR) * HOUR; bucketStart < range.to; bucketStart += HOUR)
+    perBucketBound += Math.ceil(((perBucket.get(bucketStart) ?? 0) + 1) / SEARCH_RESULT_CAP);
   return {
     issueBuckets: truth.length,
     lowerBound: Math.ceil(truth.length / SEARCH_RESULT_CAP),
@@ -175,7 +182,7 @@ async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
     const org = generateOrg(shape.org);
     const range = { from: org.from, to: org.to };
     const truth = groundTruth(org, { ...range, bucketMs: HOUR });
-    const bounds = searchBounds(truth);
+    const bounds = searchBounds(truth, range);
     const warehouse = await openWarehouse(outDir);
     const comparison = await (async () => {
       try {

@@ -51,6 +51,20 @@ export const FULL_SETTINGS: BenchSettings = {
       timeoutMs: 3 * MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
+    // The simulator's default org (200 issues, 8 services): most buckets fit in one search or two, so the
+    // per-bucket bound, not ceil(issue-buckets / 100), is what any exporter at this grain can reach.
+    {
+      name: 'sparse, simulator default',
+      org: { distribution: 'uniform', issues: 200, services: 8, seed: 7 },
+      timeoutMs: MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
+    {
+      name: 'bursty, simulator default',
+      org: { distribution: 'bursty', issues: 200, services: 8, seed: 7 },
+      timeoutMs: MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
     // Busier versions of the same orgs: services well beyond one search per bucket.
     {
       name: 'sparse ×2',

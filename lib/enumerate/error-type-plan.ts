@@ -272,7 +272,7 @@ export function sampleOf(
 
 /** The least seen services whose issues a first unsaturated search can count: about this many were seen. */
 const TAIL_SEEN = 14;
-/** Error types a sample did not show are a share of a busy service's issues the plan keeps room for. */
+/** Error types a sample did not show are at least this share of a busy service's issues. */
 const UNSEEN_TYPES_SHARE = 0.15;
 
 /**
@@ -307,11 +307,16 @@ export function scaleSample(sample: Sample, head: readonly string[], scale: numb
     const counts = sample.get(service);
     if (!counts) continue;
     const total = counts.total * scale;
-    const byType = new Map([...counts.byType].map(([type, seen]) => [type, seen * scale]));
+    // Good-Turing: the issues of types a sample did not show are about as many as the sample's issues whose
+    // type it showed once. Beyond the room the plan keeps anyway, they come out of the types it showed.
+    const shownOnce = [...counts.byType.values()].filter((shown) => shown === 1).length;
+    const unseenShare = Math.max(UNSEEN_TYPES_SHARE, shownOnce / counts.total);
+    const shownShare = 1 - (unseenShare - UNSEEN_TYPES_SHARE);
+    const byType = new Map([...counts.byType].map(([type, shown]) => [type, shown * scale * shownShare]));
     services.set(service, {
       total,
       byType,
-      untyped: Math.max(counts.untyped * scale, total * UNSEEN_TYPES_SHARE),
+      untyped: Math.max(counts.untyped * scale, total * unseenShare),
     });
   }
   const totalIssues = [...services.values()].reduce((sum, counts) => sum + counts.total, 0);

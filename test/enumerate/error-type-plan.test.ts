@@ -45,6 +45,27 @@ describe('planning a bucket from its own saturated search', () => {
     expect(observation.withoutService).toBe(0);
   });
 
+  it('moves the share of error types a service showed once into room for the types it did not show', () => {
+    // Of 10 issues shown, 4 are of types shown once: about 40 % of the service is of types not shown.
+    const thin = sampleOf(
+      [
+        ...issues('thin', 'A', 6),
+        ...issues('thin', 'B', 1),
+        ...issues('thin', 'C', 1),
+        ...issues('thin', 'D', 1),
+        ...issues('thin', 'E', 1),
+      ],
+      (id) => services.get(id),
+      (id) => types.get(id),
+    );
+    const observation = scaleSample(thin, ['thin'], 10).services.get('thin');
+    expect(observation?.total).toBe(100);
+    expect(observation?.untyped).toBeCloseTo(40);
+    // The 15 % of room kept for every service stays; the 25 % beyond it comes out of the types shown.
+    expect(observation?.byType.get('A')).toBeCloseTo(60 * 0.75);
+    expect(observation?.byType.get('B')).toBeCloseTo(10 * 0.75);
+  });
+
   it('has nothing to leave out when only one service was seen', () => {
     expect(
       splitSample(

@@ -199,7 +199,7 @@ export async function enumerateBucket(
       search: searchPlanned,
       settle,
       issueOf: context.issueOf,
-      affordable: (more) => searches + more <= context.maxSearchesPerBucket,
+      affordable: () => searches + 1 <= context.maxSearchesPerBucket,
       abandon: (window) =>
         declareIncomplete(
           window,

@@ -32,8 +32,8 @@ export interface PlanSearchCallbacks {
   /** Keeps a window's results: as they are when under the cap, else by dividing the window further. */
   settle(window: SearchWindow, response: SearchResponseWire): Promise<void>;
   issueOf(issueId: string): IssueWire | undefined;
-  /** False when this many more searches would exceed the bucket's budget. */
-  affordable(searches: number): boolean;
+  /** False when one more search would exceed the bucket's budget. */
+  affordable(): boolean;
   /** Records a window left unsearched because the bucket's budget ran out. */
   abandon(window: SearchWindow): void;
 }
@@ -139,7 +139,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     // The fullest search goes first; the small pieces left are packed best once growth is known.
     const groups = packServices(sizes, evenLimit).map((group) => group.map(Number));
     const next = groups[0]!;
-    if (!callbacks.affordable(1)) {
+    if (!callbacks.affordable()) {
       for (const group of groups) callbacks.abandon(plan.windowOf(group));
       break;
     }

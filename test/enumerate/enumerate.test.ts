@@ -151,6 +151,36 @@ describe('enumerating a planned bucket', () => {
   });
 });
 
+describe('a bucket that needs more searches than its budget', () => {
+  it('is declared incomplete with the windows it could not search, rather than searched forever', async () => {
+    // 300 issues of one service error all bucket long, and nothing tells them apart but time.
+    const issues = Array.from({ length: 300 }, (_, index) => `a-${index}`);
+    const searched: SearchRequestAttributes[] = [];
+    const api = apiAnswering(() => issues.slice(0, 100), searched);
+    const filter: SearchFilter = { includeServices: ['a'] };
+    const plan: BucketPlan = {
+      fixed: [{ from: bucket.start, to: bucket.end, filter, expected: 0 }],
+      pieces: [],
+      windowOf: () => ({ from: bucket.start, to: bucket.end, filter }),
+      pieceOf: () => undefined,
+    };
+    const enumeration = await enumerateBucket(
+      { ...context(api), maxSearchesPerBucket: 5 },
+      scope,
+      bucket,
+      plan,
+    );
+    expect(enumeration.searches).toBeLessThanOrEqual(5);
+    expect(searched.length).toBe(enumeration.searches);
+    // The bucket and its two saturated halves took 3 searches; dividing the halves further does not fit in 5.
+    expect(enumeration.incomplete.map((window) => [window.from, window.to])).toEqual([
+      ['1970-01-01T00:00:00.000Z', '1970-01-01T00:30:00.000Z'],
+      ['1970-01-01T00:30:00.000Z', '1970-01-01T01:00:00.000Z'],
+    ]);
+    expect(enumeration.incomplete.every((window) => window.reason.includes('search budget of 5'))).toBe(true);
+  });
+});
+
 describe('a bucket with nothing to plan from', () => {
   it('plans everything from two saturated searches when the services shown least still fill one, and finds every issue once', async () => {
     // Two loud services hide many quiet ones; loudness decides which 100 issues a saturated search shows.

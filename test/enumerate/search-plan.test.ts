@@ -10,8 +10,9 @@ const HOUR = 3_600_000;
 function bucketOf(
   issues: Record<string, number>,
   planned: Record<string, number>,
-  options: { togetherFirst?: boolean } = {},
+  options: { togetherFirst?: boolean; budget?: number } = {},
 ) {
+  const { budget, ...planOptions } = options;
   const services = Object.keys(planned);
   const all = Object.entries(issues).flatMap(([service, count]) =>
     Array.from({ length: count }, (_, index) => ({ id: `${service}-${index}`, service })),
@@ -25,10 +26,11 @@ function bucketOf(
       filter: { includeServices: pieces.map((piece) => services[piece]!) },
     }),
     pieceOf: (service) => (service === undefined ? undefined : services.indexOf(service)),
-    ...options,
+    ...planOptions,
   };
   const searched: SearchWindow[] = [];
   const settled: Array<{ window: SearchWindow; found: number }> = [];
+  const abandoned: SearchWindow[] = [];
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
     searched.push(window);
     const matching = all.filter((issue) =>
@@ -54,10 +56,12 @@ function bucketOf(
         settled.push({ window, found: response.data.length });
       },
       issueOf,
-      affordable: () => true,
-      abandon: () => {},
+      affordable: () => budget === undefined || searched.length < budget,
+      abandon: (window) => {
+        abandoned.push(window);
+      },
     });
-  return { run, searched, settled };
+  return { run, searched, settled, abandoned };
 }
 
 const servicesOf = (window: SearchWindow) => window.filter.includeServices ?? [];
@@ -119,5 +123,16 @@ describe('searching a plan', () => {
     expect(bucket.searched).toHaveLength(3);
     expect(bucket.settled.every(({ found }) => found < 100)).toBe(true);
     expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(150);
+  });
+
+  it('hands every piece left unsearched to the caller when the bucket runs out of searches', async () => {
+    const bucket = bucketOf({ a: 60, b: 50, c: 40, d: 30 }, { a: 60, b: 50, c: 40, d: 30 }, { budget: 2 });
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched).toHaveLength(2);
+    // Each piece is either searched or abandoned, never both and never neither.
+    const searchedServices = bucket.searched.flatMap(servicesOf);
+    const abandonedServices = bucket.abandoned.flatMap(servicesOf);
+    expect([...searchedServices, ...abandonedServices].sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(abandonedServices.length).toBeGreaterThan(0);
   });
 });

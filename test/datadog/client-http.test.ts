@@ -58,14 +58,16 @@ async function setup(respond: Responder, overrides: Partial<DatadogClientOptions
   server = await startScriptedServer(respond);
   const events: ClientEvent[] = [];
   const sleeps: number[] = [];
-  // Sleeping only moves a virtual offset, so retry waits cost no real time but pacing still sees them pass.
+  // The client's clock is virtual: only sleeping moves it, so retry waits cost no real time, pacing still
+  // sees them pass, and the time measured waiting is exactly the time slept, however slow the machine.
+  const startedAt = Date.now();
   let offsetMs = 0;
   const api = createDatadogClient({
     baseUrl: resolveBaseUrl({ apiUrl: server.baseUrl }),
     apiKey: API_KEY,
     appKey: APP_KEY,
     random: () => 0.5,
-    now: () => Date.now() + offsetMs,
+    now: () => startedAt + offsetMs,
     sleep: async (milliseconds) => {
       sleeps.push(milliseconds);
       offsetMs += milliseconds;

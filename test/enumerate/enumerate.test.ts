@@ -46,8 +46,8 @@ const context = (api: ErrorTrackingApi) => ({
   unavailableSplits: new Set<SplitKind>(),
 });
 
-/** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it. */
-function enumerateServiceA(api: ErrorTrackingApi) {
+/** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it within the budget. */
+function enumerateServiceA(api: ErrorTrackingApi, maxSearchesPerBucket?: number) {
   const filter: SearchFilter = { includeServices: ['a'] };
   const plan: BucketPlan = {
     fixed: [{ from: bucket.start, to: bucket.end, filter, expected: 0 }],
@@ -55,7 +55,8 @@ function enumerateServiceA(api: ErrorTrackingApi) {
     windowOf: () => ({ from: bucket.start, to: bucket.end, filter }),
     pieceOf: () => undefined,
   };
-  return enumerateBucket(context(api), scope, bucket, plan);
+  const budget = maxSearchesPerBucket === undefined ? {} : { maxSearchesPerBucket };
+  return enumerateBucket({ ...context(api), ...budget }, scope, bucket, plan);
 }
 
 describe('choosing between time and facets', () => {
@@ -157,19 +158,7 @@ describe('a bucket that needs more searches than its budget', () => {
     const issues = Array.from({ length: 300 }, (_, index) => `a-${index}`);
     const searched: SearchRequestAttributes[] = [];
     const api = apiAnswering(() => issues.slice(0, 100), searched);
-    const filter: SearchFilter = { includeServices: ['a'] };
-    const plan: BucketPlan = {
-      fixed: [{ from: bucket.start, to: bucket.end, filter, expected: 0 }],
-      pieces: [],
-      windowOf: () => ({ from: bucket.start, to: bucket.end, filter }),
-      pieceOf: () => undefined,
-    };
-    const enumeration = await enumerateBucket(
-      { ...context(api), maxSearchesPerBucket: 5 },
-      scope,
-      bucket,
-      plan,
-    );
+    const enumeration = await enumerateServiceA(api, 5);
     expect(enumeration.searches).toBeLessThanOrEqual(5);
     expect(searched.length).toBe(enumeration.searches);
     // The bucket and its two saturated halves took 3 searches; dividing the halves further does not fit in 5.

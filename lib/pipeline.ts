@@ -215,6 +215,10 @@ export async function runExport(
           unavailableSplits.has('error_type')
             ? undefined
             : (issueId) => bucketHydrator.issueOf(issueId)?.attributes.error_type,
+          (issueId) => {
+            const attributes = bucketHydrator.issueOf(issueId)?.attributes;
+            return { firstSeen: attributes?.first_seen, lastSeen: attributes?.last_seen };
+          },
         );
       }
       searches += enumeration.searches;

@@ -7,6 +7,7 @@ import {
   observeErrorTypes,
   planByErrorType,
 } from './error-type-plan';
+import { IssueActivity, type IssueFacts } from './issue-activity';
 import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT } from './search-plan';
@@ -357,6 +358,7 @@ function observeServices(
  */
 export class ServiceDensityModel {
   private readonly latest = new Map<string, Observation>();
+  private readonly activity = new Map<string, IssueActivity>();
 
   record(
     scope: SearchScope,
@@ -365,6 +367,8 @@ export class ServiceDensityModel {
     serviceOf: (issueId: string) => string | undefined,
     /** Given only while the API accepts error-type searches: the plan is then by service and error type. */
     errorTypeOf?: (issueId: string) => string | undefined,
+    /** The first and last error ever of an issue, which the plan of later buckets predicts issues from. */
+    lifetimeOf?: (issueId: string) => Pick<IssueFacts, 'firstSeen' | 'lastSeen'>,
   ): void {
     const key = describeScope(scope);
     const previous = this.latest.get(key);
@@ -372,6 +376,19 @@ export class ServiceDensityModel {
     if (!errorTypeOf) {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf));
       return;
+    }
+    if (lifetimeOf) {
+      const activity = this.activity.get(key) ?? new IssueActivity();
+      this.activity.set(key, activity);
+      activity.record(
+        bucket,
+        leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
+        (issueId) => ({
+          service: serviceOf(issueId),
+          errorType: errorTypeOf(issueId),
+          ...lifetimeOf(issueId),
+        }),
+      );
     }
     const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf, previous?.errorTypes);
     const bucketBefore = previous?.bucketStart === bucket.start - (bucket.end - bucket.start);
@@ -398,7 +415,12 @@ export class ServiceDensityModel {
       return wholeBucketPlan(bucket, true);
     }
     if (observation.errorTypes) {
-      return togetherFirstWhenSmall(planByErrorType(observation.errorTypes, bucket), bucket);
+      // Issue by issue and by counts, each misses differently; their average misses least.
+      const predicted = this.activity.get(describeScope(scope))?.predict(bucket, observation.errorTypes);
+      const expected = predicted
+        ? blendObservations(predicted, observation.errorTypes)
+        : observation.errorTypes;
+      return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
     }
     const fixed: ExpectedWindow[] = [];
     for (const replayed of observation.replay.values()) {

@@ -5,7 +5,7 @@ import type { FacetClause } from './query';
 import { packServices, withClauses } from './split';
 
 /** One service's issues in a bucket, by error type. */
-interface ServiceErrorTypes {
+export interface ServiceErrorTypes {
   readonly total: number;
   readonly byType: ReadonlyMap<string, number>;
   /** Issues with an empty or missing error type, which no `@error.type:` term can name. */

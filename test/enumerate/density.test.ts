@@ -210,4 +210,33 @@ describe('planning a bucket from the one before', () => {
       expect(matching, `${service} ${errorType}`).toHaveLength(1);
     }
   });
+
+  it('plans from each issue too once it knows when issues last erred: a service whose issues stopped is planned smaller', () => {
+    const record = (model: ServiceDensityModel, withLifetimes: boolean) => {
+      for (const index of [0, 1]) {
+        const bucket = { start: index * HOUR, end: (index + 1) * HOUR };
+        const leaves = [
+          leaf(bucket.start, bucket.end, {}, 'steady', 40),
+          leaf(bucket.start, bucket.end, {}, 'stopping', 40),
+        ];
+        model.record(
+          scope,
+          bucket,
+          leaves,
+          (id) => serviceOfIssue.get(id),
+          () => 'T',
+          // Every issue of `stopping` erred for the last time in the second bucket.
+          withLifetimes
+            ? (id) => ({ firstSeen: -HOUR, lastSeen: id.startsWith('stopping') ? 1.5 * HOUR : 10 * HOUR })
+            : undefined,
+        );
+      }
+      const pieces = model.plan(scope, { start: 2 * HOUR, end: 3 * HOUR }).pieces;
+      return pieces.reduce((sum, issues) => sum + issues, 0);
+    };
+    expect(record(new ServiceDensityModel(), false)).toBe(80);
+    // Half from the counts (80) and half issue by issue: 40 steady issues that all erred again, (40 + 18) / (40 + 20) each.
+    const steady = (40 * 58) / 60;
+    expect(record(new ServiceDensityModel(), true)).toBeCloseTo((80 + steady) / 2, 5);
+  });
 });

@@ -1,0 +1,149 @@
+import type { Bucket } from './buckets';
+import type { ErrorTypeObservation, ServiceErrorTypes } from './error-type-plan';
+
+/** What a search result says about an issue, as far as predicting its next buckets goes. */
+export interface IssueFacts {
+  readonly service: string | undefined;
+  readonly errorType: string | undefined;
+  /** Epoch ms of the issue's first and last error ever, when the API gives them. */
+  readonly firstSeen: number | undefined;
+  readonly lastSeen: number | undefined;
+}
+
+interface KnownIssue extends IssueFacts {
+  /** Start of the latest recorded bucket the issue erred in. */
+  readonly lastActiveBucket: number;
+}
+
+/** How often issues that could have erred in a bucket did, by whether they erred in the bucket before. */
+interface Persistence {
+  erred: number;
+  couldHave: number;
+}
+
+/**
+ * Before a run has measured it, the share of issues erring in one bucket that err in the next, and of
+ * those quiet in one bucket that err in the next. Each counts as this many issues already measured.
+ */
+const PERSISTENCE_PRIOR = { active: 0.9, quiet: 0.5, weight: 20 } as const;
+
+/** Issues by service (`''` for none) and error type (`undefined` for none). */
+type IssueCounts = Map<string, Map<string | undefined, number>>;
+
+function addTo(counts: IssueCounts, facts: Pick<IssueFacts, 'service' | 'errorType'>, issues: number): void {
+  const service = facts.service ?? '';
+  const errorType = facts.errorType || undefined;
+  const byType = counts.get(service) ?? new Map<string | undefined, number>();
+  counts.set(service, byType);
+  byType.set(errorType, (byType.get(errorType) ?? 0) + issues);
+}
+
+/**
+ * Remembers every issue a run has found, to predict how many issues each service and error type will
+ * have in the next bucket, issue by issue: an issue whose last error came before the bucket has none in
+ * it, one whose first or last error falls inside it certainly errs there, and any other erred in the
+ * bucket before about as often as the run has measured. Issues never seen yet arrive at the rate the
+ * last two buckets showed. Counting issue by issue tracks the bucket's size far better than the count
+ * of the bucket before, whose issues partly stop and are partly replaced.
+ */
+export class IssueActivity {
+  private readonly issues = new Map<string, KnownIssue>();
+  private latest: Bucket | undefined;
+  /** Issues new to the run in the latest two buckets, latest first. */
+  private readonly arrivals: IssueCounts[] = [];
+  private readonly wasActive: Persistence = { erred: 0, couldHave: 0 };
+  private readonly wasQuiet: Persistence = { erred: 0, couldHave: 0 };
+
+  /** Records a fully enumerated bucket; buckets older than the latest recorded are ignored. */
+  record(bucket: Bucket, issueIds: Iterable<string>, factsOf: (issueId: string) => IssueFacts): void {
+    if (this.latest && bucket.start <= this.latest.start) return;
+    const active = new Set(issueIds);
+    const before = this.latest;
+
+    if (before) {
+      for (const [issueId, issue] of this.issues) {
+        if (!couldErrWithout(issue, bucket)) continue;
+        const persistence = issue.lastActiveBucket === before.start ? this.wasActive : this.wasQuiet;
+        persistence.couldHave += 1;
+        if (active.has(issueId)) persistence.erred += 1;
+      }
+    }
+    const arrived: IssueCounts = new Map();
+    for (const issueId of active) {
+      const facts = factsOf(issueId);
+      if (!this.issues.has(issueId)) addTo(arrived, facts, 1);
+      this.issues.set(issueId, { ...facts, lastActiveBucket: bucket.start });
+    }
+    // The very first bucket's issues are all new to the run, so they say nothing about arrivals.
+    if (before) this.arrivals.unshift(arrived);
+    this.arrivals.length = Math.min(this.arrivals.length, 2);
+    for (const [issueId, issue] of this.issues)
+      if (issue.lastSeen !== undefined && issue.lastSeen < bucket.end) this.issues.delete(issueId);
+    this.latest = bucket;
+  }
+
+  /**
+   * The issues expected in `bucket` by service and error type, with `base`'s share of new error types;
+   * `undefined` until two buckets have been recorded, since arrivals are measured from the second.
+   */
+  predict(bucket: Bucket, base: ErrorTypeObservation): ErrorTypeObservation | undefined {
+    if (!this.latest || this.arrivals.length === 0 || bucket.start < this.latest.end) return undefined;
+    const rate = (persistence: Persistence, prior: number) =>
+      (persistence.erred + prior * PERSISTENCE_PRIOR.weight) /
+      (persistence.couldHave + PERSISTENCE_PRIOR.weight);
+    const afterActive = rate(this.wasActive, PERSISTENCE_PRIOR.active);
+    const afterQuiet = rate(this.wasQuiet, PERSISTENCE_PRIOR.quiet);
+    const expected: IssueCounts = new Map();
+    const latest = this.latest.start;
+    for (const issue of this.issues.values()) {
+      const chance = certainlyErrsIn(issue, bucket)
+        ? 1
+        : couldErrWithout(issue, bucket)
+          ? issue.lastActiveBucket === latest
+            ? afterActive
+            : afterQuiet
+          : 0;
+      if (chance > 0) addTo(expected, issue, chance);
+    }
+    for (const arrived of this.arrivals)
+      for (const [service, byType] of arrived)
+        for (const [errorType, issues] of byType)
+          addTo(expected, { service, errorType }, issues / this.arrivals.length);
+
+    const services = new Map<string, ServiceErrorTypes>();
+    let withoutService = 0;
+    for (const [service, byType] of expected) {
+      const total = [...byType.values()].reduce((sum, issues) => sum + issues, 0);
+      if (service === '') {
+        withoutService += total;
+        continue;
+      }
+      const typed = new Map([...byType].filter((entry): entry is [string, number] => entry[0] !== undefined));
+      const newTypes = base.services.get(service)?.newTypes;
+      services.set(service, {
+        total,
+        byType: typed,
+        untyped: byType.get(undefined) ?? 0,
+        ...(newTypes === undefined ? {} : { newTypes }),
+      });
+    }
+    const totalIssues =
+      withoutService + [...services.values()].reduce((sum, counts) => sum + counts.total, 0);
+    return { services, withoutService, totalIssues };
+  }
+}
+
+/** An error inside the bucket is certain when the issue's first or last error falls in it. */
+function certainlyErrsIn(issue: IssueFacts, bucket: Bucket): boolean {
+  const inside = (time: number | undefined) =>
+    time !== undefined && time >= bucket.start && time < bucket.end;
+  return inside(issue.firstSeen) || inside(issue.lastSeen);
+}
+
+/** Whether the issue might err in the bucket without it being certain: it erred before and after. */
+function couldErrWithout(issue: IssueFacts, bucket: Bucket): boolean {
+  if (certainlyErrsIn(issue, bucket)) return false;
+  const startedBefore = issue.firstSeen === undefined || issue.firstSeen < bucket.start;
+  const endedAfter = issue.lastSeen === undefined || issue.lastSeen >= bucket.end;
+  return startedBefore && endedAfter;
+}

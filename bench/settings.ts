@@ -65,6 +65,20 @@ export const FULL_SETTINGS: BenchSettings = {
       timeoutMs: MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
+    // Mid-sized orgs with the simulator's default 8 services: buckets of 150–500 issues, where the
+    // per-bucket bound is about 1.15× the lower bound and the first bucket weighs more than in bigger orgs.
+    {
+      name: 'sparse, 800 issues',
+      org: { distribution: 'uniform', issues: 800, services: 8, seed: 7 },
+      timeoutMs: MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
+    {
+      name: 'bursty, 800 issues',
+      org: { distribution: 'bursty', issues: 800, services: 8, seed: 7 },
+      timeoutMs: MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
     // Busier versions of the same orgs: services well beyond one search per bucket.
     {
       name: 'sparse ×2',

@@ -217,7 +217,9 @@ export async function runExport(
             : (issueId) => bucketHydrator.issueOf(issueId)?.attributes.error_type,
           (issueId) => {
             const attributes = bucketHydrator.issueOf(issueId)?.attributes;
-            return { firstSeen: attributes?.first_seen, lastSeen: attributes?.last_seen };
+            // Only plans read these, so a malformed one is ignored rather than an error.
+            const time = (value: unknown) => (typeof value === 'number' ? value : undefined);
+            return { firstSeen: time(attributes?.first_seen), lastSeen: time(attributes?.last_seen) };
           },
         );
       }

@@ -285,10 +285,11 @@ async function measureSeeds(shape: OrgShape): Promise<EnumerationResult> {
             meanRatio: round(total(ratios) / ratios.length, 2),
             bestRatio: Math.min(...ratios),
             worstRatio: Math.max(...ratios),
-            pooledRatio: round(
-              total(seedRuns.map((run) => run.searches)) / total(seedRuns.map((run) => run.lowerBound)),
-              2,
-            ),
+            // Some seed has a lower bound above zero, or `ratios` would be empty.
+            pooledRatio: ratio(
+              total(seedRuns.map((run) => run.searches)),
+              total(seedRuns.map((run) => run.lowerBound)),
+            )!,
             exact: runs.every((run) => run.exact),
           },
   };

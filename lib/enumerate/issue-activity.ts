@@ -72,7 +72,7 @@ export class IssueActivity {
     for (const issueId of active) {
       const facts = factsOf(issueId);
       if (!this.issues.has(issueId)) addTo(arrived, facts, 1);
-      this.issues.set(issueId, { ...facts, lastActiveBucket: bucket.start });
+      this.issues.set(issueId, { ...consistentWith(facts, bucket), lastActiveBucket: bucket.start });
     }
     // The very first bucket's issues are all new to the run, so they say nothing about arrivals.
     if (before) this.arrivals.unshift(arrived);
@@ -146,4 +146,16 @@ function couldErrWithout(issue: IssueFacts, bucket: Bucket): boolean {
   const startedBefore = issue.firstSeen === undefined || issue.firstSeen < bucket.start;
   const endedAfter = issue.lastSeen === undefined || issue.lastSeen >= bucket.end;
   return startedBefore && endedAfter;
+}
+
+/**
+ * An issue that erred in the bucket was first seen before the bucket ended and last seen after it began;
+ * lifetimes that say otherwise (in seconds rather than milliseconds, say) are dropped, not trusted.
+ */
+function consistentWith(facts: IssueFacts, bucket: Bucket): IssueFacts {
+  const firstSeen =
+    facts.firstSeen !== undefined && facts.firstSeen < bucket.end ? facts.firstSeen : undefined;
+  const lastSeen =
+    facts.lastSeen !== undefined && facts.lastSeen >= bucket.start ? facts.lastSeen : undefined;
+  return { ...facts, firstSeen, lastSeen };
 }

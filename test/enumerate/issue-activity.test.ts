@@ -78,4 +78,16 @@ describe('predicting a bucket issue by issue', () => {
     activity.record(bucket(0), ['no-service'], factsOf);
     expect(activity.predict(bucket(2), noObservation)?.withoutService).toBe(0);
   });
+
+  it('does not trust a lifetime that contradicts the bucket the issue erred in', () => {
+    const start = Date.UTC(2025, 0, 15);
+    const at = (index: number) => ({ start: start + index * HOUR, end: start + (index + 1) * HOUR });
+    const activity = new IssueActivity();
+    // Seconds instead of milliseconds: every issue would seem to have stopped erring in 1970.
+    const inSeconds = () => facts('a', 'T', start / 1000 - 3_600, start / 1000 + 5 * 3_600);
+    activity.record(at(0), ['one', 'two'], inSeconds);
+    activity.record(at(1), ['one', 'two'], inSeconds);
+    // Both still count, at the persistence measured: (2 + 18) / (2 + 20) each.
+    expect(activity.predict(at(2), noObservation)?.totalIssues).toBeCloseTo((2 * 20) / 22);
+  });
 });

@@ -41,10 +41,10 @@ function addTo(counts: IssueCounts, facts: Pick<IssueFacts, 'service' | 'errorTy
 /**
  * Remembers every issue a run has found, to predict how many issues each service and error type will
  * have in the next bucket, issue by issue: an issue whose last error came before the bucket has none in
- * it, one whose first or last error falls inside it certainly errs there, and any other erred in the
- * bucket before about as often as the run has measured. Issues never seen yet arrive at the rate the
- * last two buckets showed. Counting issue by issue tracks the bucket's size far better than the count
- * of the bucket before, whose issues partly stop and are partly replaced.
+ * it, one whose first or last error falls inside it certainly errs there, and any other errs as often as
+ * the run has measured for issues that did, or did not, err in the bucket before. Issues never seen yet
+ * arrive at the rate the last two buckets showed. On the simulator's sparse orgs this tracks a bucket's
+ * size far better than the count of the bucket before, whose issues partly stop and are partly replaced.
  */
 export class IssueActivity {
   private readonly issues = new Map<string, KnownIssue>();
@@ -77,6 +77,8 @@ export class IssueActivity {
     // The very first bucket's issues are all new to the run, so they say nothing about arrivals.
     if (before) this.arrivals.unshift(arrived);
     this.arrivals.length = Math.min(this.arrivals.length, 2);
+    // The run read every `last_seen` after its whole range, so an issue last seen before this bucket
+    // ended errs in none of the run's later buckets.
     for (const [issueId, issue] of this.issues)
       if (issue.lastSeen !== undefined && issue.lastSeen < bucket.end) this.issues.delete(issueId);
     this.latest = bucket;

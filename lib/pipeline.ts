@@ -237,7 +237,8 @@ export async function runExport(
         scopeId: id,
       })),
     );
-    for (const row of rows) observations.add(row);
+    // Only state tracking reads them, and a long export's issues add up.
+    if (dependencies.stateTracking) for (const row of rows) observations.add(row);
     writeMs += now() - writeStarted;
     rowsWritten += rows.length;
     summaries.set(bucket.start, {

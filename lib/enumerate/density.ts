@@ -47,6 +47,13 @@ export interface BucketPlan {
   windowOf(pieces: readonly number[]): SearchWindow;
   /** The piece an issue of this service and error type belongs to; `undefined` for fixed windows' issues. */
   pieceOf(service: string | undefined, errorType: string | undefined): number | undefined;
+  /**
+   * Pieces that one search may not hold and no facet divides (one error type of one service): they are
+   * searched last, when the bucket's growth is known, and in time windows when expected to saturate.
+   */
+  readonly divisibleByTime?: ReadonlySet<number>;
+  /** Time windows that together find a divisible piece's issues, if it is expected to hold this many. */
+  divideByTime?(piece: number, expected: number): readonly ExpectedWindow[] | undefined;
   /** Nothing to plan from: the bucket's own first search, if saturated, is the sample to plan from. */
   readonly discover?: boolean;
   /**
@@ -390,7 +397,7 @@ export class ServiceDensityModel {
         }),
       );
     }
-    const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf, previous?.errorTypes);
+    const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf, bucket, previous?.errorTypes);
     const bucketBefore = previous?.bucketStart === bucket.start - (bucket.end - bucket.start);
     this.latest.set(
       key,

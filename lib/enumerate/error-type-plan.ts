@@ -1,7 +1,8 @@
 import type { Bucket } from './buckets';
-import type { BucketPlan } from './density';
+import type { BucketPlan, ExpectedWindow } from './density';
 import type { LeafWindow } from './enumerate';
 import type { FacetClause } from './query';
+import { LATER_SEARCH_LIMIT } from './search-plan';
 import { packServices, withClauses } from './split';
 
 /** One service's issues in a bucket, by error type. */
@@ -15,6 +16,11 @@ export interface ServiceErrorTypes {
    * search of the service's other types finds beyond its untyped issues. `undefined` when not measured.
    */
   readonly newTypes?: number;
+  /**
+   * For error types that had to be divided by time: how often each issue errs in a bucket, as the rate at
+   * which a window of it finds them, which is what decides how many windows divide them next time.
+   */
+  readonly errorRates?: ReadonlyMap<string, number>;
 }
 
 /** Every issue of a fully enumerated bucket, by service and error type. */
@@ -51,10 +57,74 @@ function countIssues(
   return { services, withoutService, totalIssues };
 }
 
+/**
+ * A window covering a share `f` of the bucket finds `issues × (1 − e^(−rate × f))` of a type's issues when
+ * each errs at random moments, `rate` times a bucket on average: a window of a type erring throughout finds
+ * nearly all of them, one of a type erring once finds its share. The rate that fits every window searched.
+ */
+function fitErrorRate(windows: ReadonlyArray<{ share: number; found: number }>, issues: number): number {
+  const foundInAll = windows.reduce((sum, window) => sum + window.found, 0);
+  const expectedAt = (rate: number) =>
+    windows.reduce((sum, window) => sum + issues * (1 - Math.exp(-rate * window.share)), 0);
+  let low = 0;
+  let high = MAX_ERROR_RATE;
+  if (expectedAt(high) <= foundInAll) return high;
+  for (let step = 0; step < 50; step++) {
+    const middle = (low + high) / 2;
+    if (expectedAt(middle) < foundInAll) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+/** Beyond this rate, time windows cannot divide a type's issues at any size worth searching. */
+const MAX_ERROR_RATE = 1000;
+
+/** The error rate of each error type that was searched in time windows, by service. */
+function observeErrorRates(
+  leaves: readonly LeafWindow[],
+  bucketLength: number,
+  serviceOf: (issueId: string) => string | undefined,
+  errorTypeOf: (issueId: string) => string | undefined,
+): Map<string, Map<string, number>> {
+  // Per service and error type, the issues each time window found (its leaves split by track or state too).
+  const windows = new Map<string, Map<string, Set<string>>>();
+  for (const leaf of leaves) {
+    if (leaf.to - leaf.from >= bucketLength) continue;
+    const { includeServices, includeErrorTypes } = leaf.filter;
+    if (includeServices?.length !== 1 || includeErrorTypes?.length !== 1) continue;
+    const [service, errorType] = [includeServices[0]!, includeErrorTypes[0]!];
+    const key = JSON.stringify([service, errorType]);
+    const byRange = windows.get(key) ?? new Map<string, Set<string>>();
+    windows.set(key, byRange);
+    const range = JSON.stringify([leaf.from, leaf.to]);
+    const issues = byRange.get(range) ?? new Set<string>();
+    byRange.set(range, issues);
+    for (const result of leaf.results) {
+      if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType) issues.add(result.id);
+    }
+  }
+  const rates = new Map<string, Map<string, number>>();
+  for (const [key, byRange] of windows) {
+    const [service, errorType] = JSON.parse(key) as [string, string];
+    const distinct = new Set([...byRange.values()].flatMap((issues) => [...issues])).size;
+    if (distinct === 0) continue;
+    const found = [...byRange].map(([range, issues]) => {
+      const [from, to] = JSON.parse(range) as [number, number];
+      return { share: (to - from) / bucketLength, found: issues.size };
+    });
+    const byType = rates.get(service) ?? new Map<string, number>();
+    rates.set(service, byType);
+    byType.set(errorType, fitErrorRate(found, distinct));
+  }
+  return rates;
+}
+
 export function observeErrorTypes(
   leaves: readonly LeafWindow[],
   serviceOf: (issueId: string) => string | undefined,
   errorTypeOf: (issueId: string) => string | undefined,
+  bucket: Bucket,
   /** The observation this bucket was planned from, against which new error types are counted. */
   plannedFrom?: ErrorTypeObservation,
 ): ErrorTypeObservation {
@@ -63,17 +133,21 @@ export function observeErrorTypes(
     serviceOf,
     errorTypeOf,
   );
-  if (!plannedFrom) return observed;
+  const errorRates = observeErrorRates(leaves, bucket.end - bucket.start, serviceOf, errorTypeOf);
   const services = new Map<string, ServiceErrorTypes>();
   for (const [service, counts] of observed.services) {
-    const known = plannedFrom.services.get(service)?.byType;
-    if (!known) {
-      services.set(service, counts);
-      continue;
+    const ofService = errorRates.get(service);
+    const known = plannedFrom?.services.get(service)?.byType;
+    let newTypes: number | undefined;
+    if (known) {
+      newTypes = 0;
+      for (const [type, count] of counts.byType) if (!known.has(type)) newTypes += count;
     }
-    let newTypes = 0;
-    for (const [type, count] of counts.byType) if (!known.has(type)) newTypes += count;
-    services.set(service, { ...counts, newTypes });
+    services.set(service, {
+      ...counts,
+      ...(newTypes === undefined ? {} : { newTypes }),
+      ...(ofService ? { errorRates: ofService } : {}),
+    });
   }
   return { ...observed, services };
 }
@@ -100,11 +174,14 @@ export function blendObservations(
       now?.newTypes === undefined || earlier?.newTypes === undefined
         ? (now?.newTypes ?? earlier?.newTypes)
         : average(now.newTypes, earlier.newTypes);
+    // The latest bucket's division by time is the one to repeat; the one before fills in what it lacks.
+    const errorRates = new Map([...(earlier?.errorRates ?? []), ...(now?.errorRates ?? [])]);
     services.set(service, {
       total: average(now?.total, earlier?.total),
       byType,
       untyped: average(now?.untyped, earlier?.untyped),
       ...(newTypes === undefined ? {} : { newTypes }),
+      ...(errorRates.size > 0 ? { errorRates } : {}),
     });
   }
   return {
@@ -143,6 +220,40 @@ const MAX_NAMED_ERROR_TYPES = 50;
 const NEW_TYPES_SHARE = 0.06;
 /** A busy service's error types are bundled into pieces of up to this many issues. */
 const TYPE_PIECE_LIMIT = 20;
+/**
+ * An error type expected to hold more issues than this would likely saturate a search of the whole bucket,
+ * and one type cannot be divided by error type: it is searched in time windows from the start instead...
+ */
+const TIME_WINDOWS_ABOVE = LATER_SEARCH_LIMIT;
+/** ...and one that might grow that big is searched last, once the bucket's growth is known. */
+const TIME_DIVISIBLE_ABOVE = TIME_WINDOWS_ABOVE * 0.75;
+/** Each time window of such a type is sized to hold about this many issues. */
+const TIME_WINDOW_LIMIT = LATER_SEARCH_LIMIT;
+const MAX_TIME_WINDOWS = 16;
+
+/**
+ * Equal time windows of one service's error type, as few as keep each to `TIME_WINDOW_LIMIT` issues (see
+ * `fitErrorRate`), or `undefined` when its issues error so often that windows would not divide them.
+ */
+function timeWindowsOf(
+  bucket: Bucket,
+  service: string,
+  errorType: string,
+  issues: number,
+  errorRate: number,
+): ExpectedWindow[] | undefined {
+  const perWindow = (windows: number) => issues * (1 - Math.exp(-errorRate / windows));
+  let windows = 2;
+  while (perWindow(windows) > TIME_WINDOW_LIMIT && windows < MAX_TIME_WINDOWS) windows += 1;
+  if (perWindow(windows) > TIME_WINDOW_LIMIT) return undefined;
+  const length = bucket.end - bucket.start;
+  return Array.from({ length: windows }, (_, index) => ({
+    from: bucket.start + Math.floor((index * length) / windows),
+    to: bucket.start + Math.floor(((index + 1) * length) / windows),
+    filter: { includeServices: [service], includeErrorTypes: [errorType] },
+    expected: perWindow(windows),
+  }));
+}
 
 /** The clauses that find exactly the issues of these pieces. */
 function clausesForPieces(
@@ -197,6 +308,8 @@ export function planByErrorType(
   withRemainder = true,
 ): BucketPlan {
   const pieces: SizedPiece[] = [];
+  const divisible = new Map<number, (expected: number) => ExpectedWindow[] | undefined>();
+  const continuous = new Set<number>();
   const namedTypes = new Map<string, string[]>();
   const bySize = [...observation.services].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));
   // In a big org the quietest services are left to the remainder, so that its query stays short.
@@ -226,6 +339,14 @@ export function planByErrorType(
       const issues = errorTypes.reduce((sum, type) => sum + (counts.byType.get(type) ?? 0), 0);
       const index = pieces.push({ piece: { kind: 'types', service, errorTypes }, issues }) - 1;
       for (const type of errorTypes) typePieces.set(type, index);
+      // Only a type measured in time windows before: how often its issues err decides whether they help.
+      const [onlyType] = errorTypes;
+      const errorRate = onlyType === undefined ? undefined : counts.errorRates?.get(onlyType);
+      if (errorTypes.length === 1 && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
+        divisible.set(index, (expected) => timeWindowsOf(bucket, service, onlyType!, expected, errorRate));
+        // Should it saturate, facets divide a type that errs throughout; halving the bucket would not.
+        if (!timeWindowsOf(bucket, service, onlyType!, issues, errorRate)) continuous.add(index);
+      }
     }
     const newTypes = counts.newTypes ?? counts.total * NEW_TYPES_SHARE;
     pieceOfService.set(
@@ -239,6 +360,9 @@ export function planByErrorType(
   return {
     fixed: [],
     pieces: pieces.map((piece) => piece.issues),
+    divisibleByTime: new Set(divisible.keys()),
+    divideByTime: (piece, expected) =>
+      expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected) : undefined,
     windowOf: (group) => ({
       from: bucket.start,
       to: bucket.end,
@@ -249,6 +373,7 @@ export function planByErrorType(
           namedTypes,
         ),
       ),
+      ...(group.length === 1 && continuous.has(group[0]!) ? { timeDense: true } : {}),
     }),
     pieceOf(service, errorType) {
       if (service === undefined || service === '' || !namedTypes.has(service)) return remainder;

@@ -122,6 +122,24 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     });
   };
 
+  /** Searches in time windows the pieces expected to saturate a search alone, all at once. */
+  const searchInTime = async (pieces: readonly number[]) => {
+    const windows: ExpectedWindow[] = [];
+    for (const piece of pieces) {
+      const divided = plan.divideByTime?.(piece, sizeOf(piece, Number.POSITIVE_INFINITY));
+      if (!divided) continue;
+      pending.delete(piece);
+      windows.push(...divided);
+    }
+    const searched: Promise<void>[] = [];
+    for (const window of windows) {
+      if (callbacks.affordable()) searched.push(searchFixed(window));
+      else callbacks.abandon(window);
+    }
+    for (const outcome of await Promise.allSettled(searched))
+      if (outcome.status === 'rejected') failures.push(outcome.reason);
+  };
+
   const fixed = await Promise.allSettled(plan.fixed.map(searchFixed));
   for (const outcome of fixed) if (outcome.status === 'rejected') failures.push(outcome.reason);
   let limit = plan.togetherFirst
@@ -129,8 +147,17 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     : plan.fixed.some((window) => window.expected > 0)
       ? LATER_SEARCH_LIMIT
       : FIRST_SEARCH_LIMIT;
+  const divisible = plan.divisibleByTime ?? new Set<number>();
+  let dividedByTime = false;
   while (pending.size > 0 && failures.length === 0) {
-    const sizes = new Map([...pending].map((piece) => [String(piece), sizeOf(piece, limit)]));
+    const ready = [...pending].filter((piece) => !divisible.has(piece));
+    if (ready.length === 0 && !dividedByTime) {
+      dividedByTime = true;
+      await searchInTime([...pending]);
+      if (pending.size === 0 || failures.length > 0) break;
+    }
+    const packable = ready.length > 0 ? ready : [...pending];
+    const sizes = new Map(packable.map((piece) => [String(piece), sizeOf(piece, limit)]));
     const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);
     // Pieces expected to hold nothing (a remainder, say) still need one search between them.
     const searchesNeeded = Math.max(1, Math.ceil(left / limit));

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { planByErrorType, sampleOf, scaleSample, splitSample } from '../../lib/enumerate/error-type-plan';
+import {
+  observeErrorTypes,
+  planByErrorType,
+  sampleOf,
+  scaleSample,
+  splitSample,
+} from '../../lib/enumerate/error-type-plan';
 import { clauseMatches } from '../../lib/enumerate/split';
 
 const services = new Map<string, string>();
@@ -118,5 +124,111 @@ describe('keeping queries short in a big org', () => {
       // The piece the plan attributes the issue to is the one whose search finds it.
       expect(all[plan.pieceOf(service, errorType)!]).toBe(matching[0]);
     }
+  });
+});
+
+describe('an error type too big for one search', () => {
+  const bucket = { start: 0, end: 3_600_000 };
+  const QUARTER = 900_000;
+  /** Leaves of one type searched in quarters of the bucket, each finding these issue numbers. */
+  function quarters(found: ReadonlyArray<readonly number[]>) {
+    return found.map((numbers, index) => ({
+      from: index * QUARTER,
+      to: (index + 1) * QUARTER,
+      filter: { includeServices: ['app'], includeErrorTypes: ['Crash'] },
+      results: numbers.map((number) => ({
+        id: `app-Crash-${number}`,
+        type: 'error_tracking_search_result',
+        attributes: {},
+      })),
+    }));
+  }
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
+  const serviceOf = (id: string) => id.split('-')[0];
+  const typeOf = (id: string) => id.split('-')[1];
+
+  it('measures how often its issues err from the time windows that found them', () => {
+    // 200 issues, each found in one quarter only: they err about once a bucket.
+    const once = observeErrorTypes(
+      quarters([range(0, 50), range(50, 100), range(100, 150), range(150, 200)]),
+      serviceOf,
+      typeOf,
+      bucket,
+    );
+    const rate = once.services.get('app')?.errorRates?.get('Crash');
+    expect(rate).toBeGreaterThan(1);
+    expect(rate).toBeLessThan(1.3);
+    // 120 issues, every one found in every quarter: they err throughout.
+    const throughout = observeErrorTypes(
+      quarters([0, 1, 2, 3].map(() => range(0, 120))),
+      serviceOf,
+      typeOf,
+      bucket,
+    );
+    expect(throughout.services.get('app')?.errorRates?.get('Crash')).toBeGreaterThan(20);
+  });
+
+  it('is searched in as few equal time windows as fit, once measured, and whole before', () => {
+    const observed = (errorRates?: Map<string, number>) => ({
+      services: new Map([
+        [
+          'app',
+          {
+            total: 230,
+            byType: new Map([
+              ['Crash', 200],
+              ['Hang', 30],
+            ]),
+            untyped: 0,
+            ...(errorRates ? { errorRates } : {}),
+          },
+        ],
+      ]),
+      withoutService: 0,
+      totalIssues: 230,
+    });
+    const unmeasured = planByErrorType(observed(), bucket);
+    expect(unmeasured.divisibleByTime?.size).toBe(0);
+
+    const plan = planByErrorType(observed(new Map([['Crash', 1.1]])), bucket);
+    const crash = plan.pieceOf('app', 'Crash')!;
+    expect([...(plan.divisibleByTime ?? [])]).toEqual([crash]);
+    // Grown to 240 issues erring about once a bucket: halves would find 102 each, thirds 74.
+    const windows = plan.divideByTime?.(crash, 240) ?? [];
+    expect(windows.map((window) => [window.from, window.to])).toEqual([
+      [0, 1_200_000],
+      [1_200_000, 2_400_000],
+      [2_400_000, 3_600_000],
+    ]);
+    expect(windows[0]?.filter).toEqual({ includeServices: ['app'], includeErrorTypes: ['Crash'] });
+    expect(windows[0]?.expected).toBeCloseTo(240 * (1 - Math.exp(-1.1 / 3)));
+    // Grown less than feared, it fits one search after all.
+    expect(plan.divideByTime?.(crash, 80)).toBeUndefined();
+    // The rest of the service is everything but its named types, so no issue is found twice.
+    expect(clauseMatches(plan.windowOf([plan.pieceOf('app', 'Other')!]).filter, 'app', 'Crash')).toBe(false);
+  });
+
+  it('is divided by facets first when its issues err throughout, since time windows would not divide them', () => {
+    const plan = planByErrorType(
+      {
+        services: new Map([
+          [
+            'app',
+            {
+              total: 200,
+              byType: new Map([['Crash', 200]]),
+              untyped: 0,
+              errorRates: new Map([['Crash', 50]]),
+            },
+          ],
+        ]),
+        withoutService: 0,
+        totalIssues: 200,
+      },
+      bucket,
+    );
+    const crash = plan.pieceOf('app', 'Crash')!;
+    expect(plan.divideByTime?.(crash, 200)).toBeUndefined();
+    expect(plan.windowOf([crash]).timeDense).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ const HOUR = 3_600_000;
 function bucketOf(
   issues: Record<string, number>,
   planned: Record<string, number>,
-  options: { togetherFirst?: boolean; budget?: number } = {},
+  options: Pick<BucketPlan, 'togetherFirst' | 'divisibleByTime' | 'divideByTime'> & { budget?: number } = {},
 ) {
   const { budget, ...planOptions } = options;
   const services = Object.keys(planned);
@@ -134,5 +134,48 @@ describe('searching a plan', () => {
     const abandonedServices = bucket.abandoned.flatMap(servicesOf);
     expect([...searchedServices, ...abandonedServices].sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(abandonedServices.length).toBeGreaterThan(0);
+  });
+
+  it('searches pieces that time may have to divide last, in time windows when grown too big for one', async () => {
+    const halves = (piece: number, expected: number) =>
+      expected > 88
+        ? [0, 1].map((half) => ({
+            from: (half * HOUR) / 2,
+            to: ((half + 1) * HOUR) / 2,
+            filter: { includeServices: [['a', 'b', 'c'][piece]!] },
+            expected: expected / 2,
+          }))
+        : undefined;
+    // c, planned at 60, holds 90: with its prior, growth is 1.3, and a and b grow from 70 to 91 each.
+    const bucket = bucketOf(
+      { a: 105, b: 99, c: 90 },
+      { a: 70, b: 70, c: 60 },
+      { divisibleByTime: new Set([0, 1]), divideByTime: halves },
+    );
+    expect(await bucket.run()).toEqual([]);
+    // c first, to measure the growth; then a and b, grown past one search, in halves.
+    expect(bucket.searched.map((window) => [servicesOf(window).join(), window.to - window.from])).toEqual([
+      ['c', HOUR],
+      ['a', HOUR / 2],
+      ['a', HOUR / 2],
+      ['b', HOUR / 2],
+      ['b', HOUR / 2],
+    ]);
+  });
+
+  it('searches a piece that time may have to divide whole when it did not grow', async () => {
+    const never = () => {
+      throw new Error('not divided');
+    };
+    const bucket = bucketOf(
+      { a: 60, c: 30 },
+      { a: 70, c: 30 },
+      {
+        divisibleByTime: new Set([0]),
+        divideByTime: (_piece, expected) => (expected > 88 ? never() : undefined),
+      },
+    );
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched.map(servicesOf)).toEqual([['c'], ['a']]);
   });
 });

@@ -179,6 +179,34 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     );
   });
 
+  it('searches an error type too big for one search in time windows from the start, once measured', async () => {
+    // Three services of 4,000 issues: a few error types hold well over 100 issues an hour.
+    const from = Date.UTC(2025, 0, 15);
+    harness = await startHarness({
+      distribution: 'uniform',
+      issues: 4000,
+      services: 3,
+      seed: 2,
+      from,
+      to: from + 3 * HOUR,
+    });
+    await harness.export();
+    expectExact(await harness.verify());
+    const lastHour = harness.simulator.org.to - HOUR;
+    const searches = harness.simulator.stats.searchLog.filter((search) => search.from >= lastHour);
+    const divided = new Set(
+      searches.filter((search) => search.to - search.from < HOUR).map((search) => search.query),
+    );
+    expect(divided.size).toBeGreaterThan(0);
+    for (const query of divided) {
+      expect(query).toMatch(/^service:"[^"]+" AND @error\.type:"[^"]+"$/);
+      // No search of the whole hour first, to find it saturated.
+      expect(searches.filter((search) => search.query === query && search.to - search.from === HOUR)).toEqual(
+        [],
+      );
+    }
+  });
+
   it('stays exact on an API that refuses the error-type facet, falling back to states and time', async () => {
     harness = await startHarness(
       { distribution: 'dense', issues: 300, services: 1, seed: 13 },

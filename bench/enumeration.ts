@@ -36,6 +36,8 @@ export interface OrgShape {
   readonly seeds?: readonly number[];
   /** Run instead when the shape does not finish in time. */
   readonly reduced?: OrgShape;
+  /** The most searches per ceil(issue-buckets / 100) the shape may take; none for shapes only reported. */
+  readonly target?: number;
 }
 
 export interface SearchBounds {
@@ -71,6 +73,8 @@ export interface SeedSpread {
 
 export interface EnumerationResult {
   readonly shape: string;
+  /** The shape's target for searches ÷ ceil(issue-buckets / 100), if it has one. */
+  readonly target: number | null;
   readonly org: {
     readonly distribution: string;
     readonly issues: number;
@@ -202,6 +206,7 @@ async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
     const { searchResponses } = exported;
     return {
       shape: shape.name,
+      target: shape.target ?? null,
       org: {
         distribution: org.options.distribution,
         issues: org.issues.length,

@@ -24,13 +24,6 @@ export interface SectionResults {
   state?: StateStoreResult;
 }
 
-const ENUMERATION_TARGETS: Record<string, number> = {
-  sparse: 1.5,
-  bursty: 1.5,
-  dense: 3,
-  'sparse, 800 issues': 1.5,
-  'bursty, 800 issues': 1.5,
-};
 const number = (value: number) => value.toLocaleString('en-US');
 
 function check(
@@ -46,7 +39,7 @@ function check(
 export function targetChecks(results: SectionResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const run of results.enumeration ?? []) {
-    const limit = ENUMERATION_TARGETS[run.shape];
+    const limit = run.target ?? undefined;
     checks.push(
       check(
         'Enumeration',

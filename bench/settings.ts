@@ -35,18 +35,21 @@ export const FULL_SETTINGS: BenchSettings = {
   enumeration: [
     {
       name: 'sparse',
+      target: 1.5,
       org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
       timeoutMs: 3 * MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
     {
       name: 'bursty',
+      target: 1.5,
       org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
       timeoutMs: 3 * MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
     {
       name: 'dense',
+      target: 3,
       org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
       timeoutMs: 3 * MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
@@ -69,15 +72,55 @@ export const FULL_SETTINGS: BenchSettings = {
     // per-bucket bound is about 1.15× the lower bound and the first bucket weighs more than in bigger orgs.
     {
       name: 'sparse, 800 issues',
+      target: 1.5,
       org: { distribution: 'uniform', issues: 800, services: 8, seed: 7 },
       timeoutMs: MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
     },
     {
       name: 'bursty, 800 issues',
+      target: 1.5,
       org: { distribution: 'bursty', issues: 800, services: 8, seed: 7 },
       timeoutMs: MINUTE,
       seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
+    // What `error-tracking-export simulate` serves when given no options: 3,000 issues, 12 services, a day.
+    {
+      name: 'sparse, simulate command default',
+      target: 1.5,
+      org: {
+        distribution: 'uniform',
+        issues: 3_000,
+        services: 12,
+        seed: 7,
+        from: ORG_END - DAY,
+        to: ORG_END,
+      },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
+    {
+      name: 'bursty, simulate command default',
+      target: 1.5,
+      org: { distribution: 'bursty', issues: 3_000, services: 12, seed: 7, from: ORG_END - DAY, to: ORG_END },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
+    // A busy org over a short range: single error types of over 100 issues an hour, and a first bucket
+    // planned from a sample of 100 of its 2,000 issues weighs a sixth of the export.
+    {
+      name: 'sparse, 10,000 issues',
+      target: 1.5,
+      org: { distribution: 'uniform', issues: 10_000, services: 12, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
+    {
+      name: 'bursty, 10,000 issues',
+      target: 1.5,
+      org: { distribution: 'bursty', issues: 10_000, services: 12, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
     },
     // Busier versions of the same orgs: services well beyond one search per bucket.
     {
@@ -146,6 +189,7 @@ export const SMOKE_SETTINGS: BenchSettings = {
   enumeration: [
     {
       name: 'sparse',
+      target: 1.5,
       org: {
         distribution: 'uniform',
         issues: 200,
@@ -159,6 +203,7 @@ export const SMOKE_SETTINGS: BenchSettings = {
     },
     {
       name: 'bursty',
+      target: 1.5,
       org: {
         distribution: 'bursty',
         issues: 300,
@@ -171,6 +216,7 @@ export const SMOKE_SETTINGS: BenchSettings = {
     },
     {
       name: 'dense',
+      target: 3,
       org: {
         distribution: 'dense',
         issues: 150,

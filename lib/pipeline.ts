@@ -211,16 +211,18 @@ export async function runExport(
           enumeration.scope,
           bucket,
           enumeration.leaves,
-          (issueId) => bucketHydrator.issueOf(issueId)?.attributes.service,
-          unavailableSplits.has('error_type')
-            ? undefined
-            : (issueId) => bucketHydrator.issueOf(issueId)?.attributes.error_type,
           (issueId) => {
             const attributes = bucketHydrator.issueOf(issueId)?.attributes;
             // Only plans read these, so a malformed one is ignored rather than an error.
             const time = (value: unknown) => (typeof value === 'number' ? value : undefined);
-            return { firstSeen: time(attributes?.first_seen), lastSeen: time(attributes?.last_seen) };
+            return {
+              service: attributes?.service,
+              errorType: attributes?.error_type,
+              firstSeen: time(attributes?.first_seen),
+              lastSeen: time(attributes?.last_seen),
+            };
           },
+          !unavailableSplits.has('error_type'),
         );
       }
       searches += enumeration.searches;

@@ -371,32 +371,27 @@ export class ServiceDensityModel {
     scope: SearchScope,
     bucket: Bucket,
     leaves: readonly LeafWindow[],
-    serviceOf: (issueId: string) => string | undefined,
-    /** Given only while the API accepts error-type searches: the plan is then by service and error type. */
-    errorTypeOf?: (issueId: string) => string | undefined,
-    /** The first and last error ever of an issue, which the plan of later buckets predicts issues from. */
-    lifetimeOf?: (issueId: string) => Pick<IssueFacts, 'firstSeen' | 'lastSeen'>,
+    /** What the bucket's searches said of each issue found; first and last errors only plans read. */
+    factsOf: (issueId: string) => IssueFacts,
+    /** False once the API has refused the error-type facet: the plan is then by service, track and time. */
+    errorTypesAccepted: boolean,
   ): void {
     const key = describeScope(scope);
     const previous = this.latest.get(key);
     if (previous && previous.bucketStart > bucket.start) return;
-    if (!errorTypeOf) {
+    const serviceOf = (issueId: string) => factsOf(issueId).service;
+    if (!errorTypesAccepted) {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf));
       return;
     }
-    if (lifetimeOf) {
-      const activity = this.activity.get(key) ?? new IssueActivity();
-      this.activity.set(key, activity);
-      activity.record(
-        bucket,
-        leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
-        (issueId) => ({
-          service: serviceOf(issueId),
-          errorType: errorTypeOf(issueId),
-          ...lifetimeOf(issueId),
-        }),
-      );
-    }
+    const errorTypeOf = (issueId: string) => factsOf(issueId).errorType;
+    const activity = this.activity.get(key) ?? new IssueActivity();
+    this.activity.set(key, activity);
+    activity.record(
+      bucket,
+      leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
+      factsOf,
+    );
     const observed = observeErrorTypes(leaves, serviceOf, errorTypeOf, bucket, previous?.errorTypes);
     const bucketBefore = previous?.bucketStart === bucket.start - (bucket.end - bucket.start);
     this.latest.set(

@@ -8,6 +8,20 @@ const HOUR = 3_600_000;
 const scope = { query: '*', persona: 'ALL' as const };
 const serviceOfIssue = new Map<string, string>();
 
+/** What the searches said of each issue: its service, and its error type and lifetime where given. */
+function factsOf(
+  serviceOf: (id: string) => string | undefined,
+  errorTypeOf: (id: string) => string | undefined = () => undefined,
+  lifetimeOf: (id: string) => { firstSeen?: number; lastSeen?: number } = () => ({}),
+) {
+  return (id: string) => ({
+    service: serviceOf(id),
+    errorType: errorTypeOf(id),
+    firstSeen: lifetimeOf(id).firstSeen,
+    lastSeen: lifetimeOf(id).lastSeen,
+  });
+}
+
 function leaf(
   from: number,
   to: number,
@@ -28,8 +42,12 @@ describe('planning a bucket from the one before', () => {
   it('starts with one search until a bucket needed more', () => {
     const model = new ServiceDensityModel();
     expect(model.initialWindows(scope, { start: 0, end: HOUR })).toEqual([{ from: 0, to: HOUR, filter: {} }]);
-    model.record(scope, { start: 0, end: HOUR }, [leaf(0, HOUR, {}, 'a', 40)], (id) =>
-      serviceOfIssue.get(id),
+    model.record(
+      scope,
+      { start: 0, end: HOUR },
+      [leaf(0, HOUR, {}, 'a', 40)],
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
     );
     expect(model.initialWindows(scope, { start: HOUR, end: 2 * HOUR })).toEqual([
       { from: HOUR, to: 2 * HOUR, filter: {} },
@@ -53,7 +71,8 @@ describe('planning a bucket from the one before', () => {
         leaf(HOUR / 2, HOUR, { includeServices: ['huge'] }, 'huge', 90, 90),
         leaf(0, HOUR, { excludeServices: ['small-1', 'small-2', 'mid', 'big', 'huge'] }, 'new', 0),
       ],
-      (id) => serviceOfIssue.get(id),
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
     );
     const next = { start: HOUR, end: 2 * HOUR };
     const plan = model.initialWindows(scope, next);
@@ -84,7 +103,8 @@ describe('planning a bucket from the one before', () => {
         leaf(0, HOUR / 2, { excludeServices: ['a', 'late'] }, 'other', 10),
         leaf(HOUR / 2, HOUR, { excludeServices: ['a'] }, 'late', 30, 200),
       ],
-      (id) => serviceOfIssue.get(id),
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
     );
     const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
     const late = plan.filter(
@@ -117,7 +137,8 @@ describe('planning a bucket from the one before', () => {
           700,
         ),
       ],
-      (id) => serviceOfIssue.get(id),
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
     );
     const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
     const hot = plan
@@ -150,8 +171,12 @@ describe('planning a bucket from the one before', () => {
     leaves.push(
       leaf(0, HOUR, { includeServices: ['steady'], excludeErrorTypes: ['a', 'b'] }, 'steady', 1, 900),
     );
-    model.record(scope, bucket, leaves, (id) =>
-      id.startsWith('steady') ? 'steady' : serviceOfIssue.get(id),
+    model.record(
+      scope,
+      bucket,
+      leaves,
+      factsOf((id) => (id.startsWith('steady') ? 'steady' : serviceOfIssue.get(id))),
+      false,
     );
     const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
     expect(
@@ -180,7 +205,13 @@ describe('planning a bucket from the one before', () => {
       const index = Number(id.split('-').at(-1));
       return index < 70 ? 'T1' : index < 130 ? 'T2' : index < 170 ? 'T3' : '';
     };
-    model.record(scope, bucket, leaves, (id) => serviceOfIssue.get(id), typeOf);
+    model.record(
+      scope,
+      bucket,
+      leaves,
+      factsOf((id) => serviceOfIssue.get(id), typeOf),
+      true,
+    );
     const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
     expect(plan.every((window) => window.from === HOUR && window.to === 2 * HOUR)).toBe(true);
     expect(plan.map((window) => window.filter)).toEqual([
@@ -211,8 +242,9 @@ describe('planning a bucket from the one before', () => {
     }
   });
 
-  it('plans from each issue too once it knows when issues last erred: a service whose issues stopped is planned smaller', () => {
-    const record = (model: ServiceDensityModel, withLifetimes: boolean) => {
+  it('plans from each issue too, by when issues last erred: a service whose issues stopped is planned smaller', () => {
+    const plannedIssues = (stoppingLastErred: number) => {
+      const model = new ServiceDensityModel();
       for (const index of [0, 1]) {
         const bucket = { start: index * HOUR, end: (index + 1) * HOUR };
         const leaves = [
@@ -223,20 +255,25 @@ describe('planning a bucket from the one before', () => {
           scope,
           bucket,
           leaves,
-          (id) => serviceOfIssue.get(id),
-          () => 'T',
-          // Every issue of `stopping` erred for the last time in the second bucket.
-          withLifetimes
-            ? (id) => ({ firstSeen: -HOUR, lastSeen: id.startsWith('stopping') ? 1.5 * HOUR : 10 * HOUR })
-            : undefined,
+          factsOf(
+            (id) => serviceOfIssue.get(id),
+            () => 'T',
+            (id) => ({
+              firstSeen: -HOUR,
+              lastSeen: id.startsWith('stopping') ? stoppingLastErred : 10 * HOUR,
+            }),
+          ),
+          true,
         );
       }
       const pieces = model.plan(scope, { start: 2 * HOUR, end: 3 * HOUR }).pieces;
       return pieces.reduce((sum, issues) => sum + issues, 0);
     };
-    expect(record(new ServiceDensityModel(), false)).toBe(80);
-    // Half from the counts (80) and half issue by issue: 40 steady issues that all erred again, (40 + 18) / (40 + 20) each.
-    const steady = (40 * 58) / 60;
-    expect(record(new ServiceDensityModel(), true)).toBeCloseTo((80 + steady) / 2, 5);
+    // Half from the counts (80) and half issue by issue. An issue that erred in the bucket before and has
+    // not erred for the last time errs again with the probability the run measured, with its prior of 18
+    // in 20: (80 + 18) / (80 + 20) when all 80 issues might have; (40 + 18) / (40 + 20) when the 40 whose
+    // last error came in the bucket before certainly did, and do not count, nor err again.
+    expect(plannedIssues(10 * HOUR)).toBeCloseTo((80 + (80 * 98) / 100) / 2, 5);
+    expect(plannedIssues(1.5 * HOUR)).toBeCloseTo((80 + (40 * 58) / 60) / 2, 5);
   });
 });

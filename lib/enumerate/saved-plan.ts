@@ -1,10 +1,11 @@
 import type { ObjectSink } from '../warehouse/sink';
 import type { ServiceDensityModel } from './density';
-import type { ErrorTypeObservation } from './error-type-plan';
+import type { ErrorTypeObservation, ServiceErrorTypes } from './error-type-plan';
 import { describeScope, type SearchScope } from './scope';
 
 /**
- * What the last bucket of a run found, by service and error type, kept in the warehouse so that the next
+ * What the last bucket of a run found, by service and error type (with how often the issues of types too
+ * big for one search err), kept in the warehouse so that the next
  * run (the scheduled Lambda exports a few buckets at a time) plans its first bucket from it instead of
  * discovering the org again from saturated searches. It is only a starting point: a stale plan costs
  * searches, never rows, because every plan covers everything and saturated searches are divided.
@@ -16,7 +17,15 @@ interface SavedPlanFile {
   readonly bucket_ms: number;
   readonly total_issues: number;
   readonly without_service: number;
-  readonly services: Record<string, { total: number; untyped: number; by_type: Record<string, number> }>;
+  readonly services: Record<string, SavedService>;
+}
+
+interface SavedService {
+  readonly total: number;
+  readonly untyped: number;
+  readonly by_type: Record<string, number>;
+  /** Error types searched in time windows, with how often their issues err (see `ErrorTypeObservation`). */
+  readonly error_rates?: Record<string, number>;
 }
 
 export function savedPlanKey(scopesId: string, scope: SearchScope): string {
@@ -37,9 +46,14 @@ function toFile(
     total_issues: observation.totalIssues,
     without_service: observation.withoutService,
     services: Object.fromEntries(
-      [...observation.services].map(([service, counts]) => [
+      [...observation.services].map(([service, counts]): [string, SavedService] => [
         service,
-        { total: counts.total, untyped: counts.untyped, by_type: Object.fromEntries(counts.byType) },
+        {
+          total: counts.total,
+          untyped: counts.untyped,
+          by_type: Object.fromEntries(counts.byType),
+          ...(counts.errorRates ? { error_rates: Object.fromEntries(counts.errorRates) } : {}),
+        },
       ]),
     ),
   };
@@ -60,16 +74,27 @@ export function parseSavedPlan(text: string, bucketMs: number): ErrorTypeObserva
   if (file?.format !== 1 || file.bucket_ms !== bucketMs) return undefined;
   if (!isCount(file.total_issues) || !isCount(file.without_service)) return undefined;
   if (typeof file.services !== 'object' || file.services === null) return undefined;
-  const services = new Map<string, { total: number; untyped: number; byType: Map<string, number> }>();
-  for (const [service, counts] of Object.entries(file.services)) {
-    if (!isCount(counts?.total) || !isCount(counts.untyped) || typeof counts.by_type !== 'object')
-      return undefined;
-    const byType = new Map<string, number>();
-    for (const [type, count] of Object.entries(counts.by_type ?? {})) {
+  const services = new Map<string, ServiceErrorTypes>();
+  const countsIn = (record: unknown): Map<string, number> | undefined => {
+    if (typeof record !== 'object' || record === null) return undefined;
+    const counts = new Map<string, number>();
+    for (const [key, count] of Object.entries(record)) {
       if (!isCount(count)) return undefined;
-      byType.set(type, count);
+      counts.set(key, count);
     }
-    services.set(service, { total: counts.total, untyped: counts.untyped, byType });
+    return counts;
+  };
+  for (const [service, counts] of Object.entries(file.services)) {
+    if (!isCount(counts?.total) || !isCount(counts.untyped)) return undefined;
+    const byType = countsIn(counts.by_type);
+    const errorRates = counts.error_rates === undefined ? undefined : countsIn(counts.error_rates);
+    if (!byType || (counts.error_rates !== undefined && !errorRates)) return undefined;
+    services.set(service, {
+      total: counts.total,
+      untyped: counts.untyped,
+      byType,
+      ...(errorRates && errorRates.size > 0 ? { errorRates } : {}),
+    });
   }
   return { services, withoutService: file.without_service, totalIssues: file.total_issues };
 }

@@ -27,8 +27,22 @@ describe('saved plans', () => {
     });
   });
 
+  it('reads back how often the issues of error types searched in time windows err', () => {
+    const withRates = {
+      ...valid,
+      services: { api: { ...valid.services.api, error_rates: { TypeError: 1.4 } } },
+    };
+    expect(parseSavedPlan(JSON.stringify(withRates), HOUR)?.services.get('api')?.errorRates).toEqual(
+      new Map([['TypeError', 1.4]]),
+    );
+  });
+
   it.each([
     ['not JSON', '{'],
+    [
+      'an error rate that is not a number',
+      JSON.stringify({ ...valid, services: { api: { ...valid.services.api, error_rates: { X: 'often' } } } }),
+    ],
     ['another format', JSON.stringify({ ...valid, format: 2 })],
     ['another bucket size', JSON.stringify({ ...valid, bucket_ms: HOUR / 4 })],
     ['a negative count', JSON.stringify({ ...valid, total_issues: -1 })],

@@ -3,7 +3,15 @@ import { DatadogApiError } from '../datadog/errors';
 import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
-import { mergeObservations, planByErrorType, sampleOf, scaleSample, splitSample } from './error-type-plan';
+import {
+  type ErrorTypeObservation,
+  mergeObservations,
+  planByErrorType,
+  type Sample,
+  sampleOf,
+  scaleSample,
+  splitSample,
+} from './error-type-plan';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { SATURATED_MARGIN, searchPlan } from './search-plan';
@@ -66,6 +74,14 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
 }
+
+/**
+ * A bucket with nothing to plan from searches ever quieter services until one search comes back under the
+ * cap, at most this many times: each saturated search costs one, but sizes the plan of the level above.
+ */
+const DISCOVERY_LEVELS = 3;
+/** An issue shown with more than this many times the errors of the quietest issue shown is loud. */
+const LOUD_ISSUE_FACTOR = 4;
 
 /** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
 const CONTINUOUS_OVERLAP = 0.5;
@@ -212,7 +228,11 @@ export async function enumerateBucket(
   /**
    * A bucket with nothing to plan from: a saturated first search, plus a search of the services it showed
    * least, sizes a plan for the rest (see `splitSample`), instead of dividing blindly level by level. When
-   * that second search saturates too, what it showed is planned with the rest, in one plan.
+   * that second search saturates too, the services it showed least are searched the same way, a level
+   * deeper, up to `DISCOVERY_LEVELS` searches of ever quieter services: each level's count scales what the
+   * level above showed, and every level's services are planned together, in one plan. An issue shown far
+   * louder than the quietest one shown stands for itself alone: the issues a search did not show are all
+   * at most as loud as the quietest it did, so a loud issue says little about how many hide behind it.
    */
   const discover = async (): Promise<unknown> => {
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
@@ -225,27 +245,61 @@ export async function enumerateBucket(
           (issueId) => issue(issueId)?.service,
           (issueId) => issue(issueId)?.error_type,
         );
-      const sample = sampleOfResponse(first);
-      const split = isSaturated(first.data.length) ? splitSample(sample) : undefined;
+      const loudByService = (response: SearchResponseWire) => {
+        const countOf = (result: SearchResultWire) => result.attributes.total_count ?? 0;
+        const quietest = Math.min(...response.data.map(countOf));
+        const loud = new Map<string, number>();
+        for (const result of response.data) {
+          const service = issue(result.id)?.service;
+          if (service && countOf(result) > LOUD_ISSUE_FACTOR * quietest)
+            loud.set(service, (loud.get(service) ?? 0) + 1);
+        }
+        return loud;
+      };
+      // Each saturated level: what it showed, and which of its services the level below leaves out.
+      const levels: Array<{ sample: Sample; loud: Map<string, number>; head: string[]; tailSeen: number }> =
+        [];
+      let response = first;
+      let split = isSaturated(first.data.length) ? splitSample(sampleOfResponse(first)) : undefined;
       if (!split) {
         await settle(window, first);
         return undefined;
       }
-      const tail: SearchWindow = { ...window, filter: { excludeServices: split.head } };
-      const tailResponse = await searchPlanned(tail);
-      splits.service += 1;
-      const found = tailResponse.data.length;
-      const scale = Math.max(1, (found / split.tailSeen) * (isSaturated(found) ? SATURATED_MARGIN : 1));
-      const head = scaleSample(sample, split.head, scale);
-      if (isSaturated(found)) {
-        // The services the tail showed, too, are planned from what it showed, with one plan for everything.
-        const tailSample = sampleOfResponse(tailResponse);
-        const shown = scaleSample(tailSample, [...tailSample.keys()], SATURATED_MARGIN);
-        return await runPlan(planByErrorType(mergeObservations(head, shown), bucket, true));
+      const named: string[] = [];
+      let tail: SearchWindow = window;
+      while (split && levels.length < DISCOVERY_LEVELS) {
+        levels.push({ sample: sampleOfResponse(response), loud: loudByService(response), ...split });
+        named.push(...split.head);
+        tail = { ...window, filter: { excludeServices: [...named] } };
+        response = await searchPlanned(tail);
+        splits.service += 1;
+        if (!isSaturated(response.data.length)) break;
+        split = splitSample(sampleOfResponse(response), true);
       }
+      const deepestSaturated = isSaturated(response.data.length);
+      // From the deepest level up: the issues behind each level's search, and its head's scale.
+      let tailIssues = deepestSaturated ? response.data.length * SATURATED_MARGIN : response.data.length;
+      let observation: ErrorTypeObservation | undefined;
+      if (deepestSaturated) {
+        // The deepest search's own services, too, are planned from what it showed.
+        const shown = sampleOfResponse(response);
+        observation = scaleSample(shown, [...shown.keys()], SATURATED_MARGIN);
+      }
+      for (const level of [...levels].reverse()) {
+        const scale = Math.max(1, tailIssues / level.tailSeen);
+        for (const service of level.head) {
+          const shown = level.sample.get(service)?.total ?? 0;
+          const loud = Math.min(shown, level.loud.get(service) ?? 0);
+          if (shown === 0) continue;
+          const head = scaleSample(level.sample, [service], (loud + scale * (shown - loud)) / shown);
+          observation = observation ? mergeObservations(head, observation) : head;
+          tailIssues += head.totalIssues;
+        }
+      }
+      if (deepestSaturated) return await runPlan(planByErrorType(observation!, bucket, true));
       const [tailOutcome, headFailure] = await Promise.allSettled([
-        settle(tail, tailResponse),
-        runPlan(planByErrorType(head, bucket, false)),
+        settle(tail, response),
+        runPlan(planByErrorType(observation!, bucket, false)),
       ]);
       if (tailOutcome.status === 'rejected') return tailOutcome.reason;
       return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;

@@ -407,11 +407,18 @@ const UNSEEN_TYPES_SHARE = 0.15;
  * many issues that finds for each one it showed is the scale for the others. `undefined` when too few
  * services were seen to leave any out.
  */
-export function splitSample(sample: Sample): { head: string[]; tailSeen: number } | undefined {
+export function splitSample(
+  sample: Sample,
+  /** Leave out the least seen service even when it alone was seen more than `TAIL_SEEN` times. */
+  leaveOutOne = false,
+): { head: string[]; tailSeen: number } | undefined {
   const bySeen = [...sample].sort((a, b) => a[1].total - b[1].total || (a[0] < b[0] ? -1 : 1));
   let tailSeen = 0;
   let tail = 0;
-  while (tail < bySeen.length - 1 && tailSeen + bySeen[tail]![1].total <= TAIL_SEEN) {
+  while (
+    tail < bySeen.length - 1 &&
+    (tailSeen + bySeen[tail]![1].total <= TAIL_SEEN || (leaveOutOne && tail === 0))
+  ) {
     tailSeen += bySeen[tail]![1].total;
     tail += 1;
   }

@@ -249,6 +249,8 @@ export async function enumerateBucket(
         const countOf = (result: SearchResultWire) => result.attributes.total_count ?? 0;
         const quietest = Math.min(...response.data.map(countOf));
         const loud = new Map<string, number>();
+        // Without counts to compare (the API always sends them), no issue is taken to be loud.
+        if (!(quietest > 0)) return loud;
         for (const result of response.data) {
           const service = issue(result.id)?.service;
           if (service && countOf(result) > LOUD_ISSUE_FACTOR * quietest)

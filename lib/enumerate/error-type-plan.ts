@@ -57,6 +57,9 @@ function countIssues(
   return { services, withoutService, totalIssues };
 }
 
+/** Beyond this rate, time windows cannot divide a type's issues at any size worth searching. */
+const MAX_ERROR_RATE = 1000;
+
 /**
  * A window covering a share `f` of the bucket finds `issues × (1 − e^(−rate × f))` of a type's issues when
  * each errs at random moments, `rate` times a bucket on average: a window of a type erring throughout finds
@@ -76,9 +79,6 @@ function fitErrorRate(windows: ReadonlyArray<{ share: number; found: number }>, 
   }
   return (low + high) / 2;
 }
-
-/** Beyond this rate, time windows cannot divide a type's issues at any size worth searching. */
-const MAX_ERROR_RATE = 1000;
 
 /** The error rate of each error type that was searched in time windows, by service. */
 function observeErrorRates(

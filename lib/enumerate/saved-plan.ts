@@ -7,8 +7,8 @@ import { describeScope, type SearchScope } from './scope';
  * What the last bucket of a run found, by service and error type (with how often the issues of types too
  * big for one search err), kept in the warehouse so that the next run (the scheduled Lambda exports a few
  * buckets at a time) plans its first bucket from it instead of discovering the org again from saturated
- * searches. It is only a starting point: a stale plan costs
- * searches, never rows, because every plan covers everything and saturated searches are divided.
+ * searches. It is only a starting point: a stale plan costs searches, never rows, because every plan
+ * covers everything and saturated searches are divided.
  */
 interface SavedPlanFile {
   readonly format: 1;

@@ -21,6 +21,11 @@ export interface ServiceErrorTypes {
    * which a window of it finds them, which is what decides how many windows divide them next time.
    */
   readonly errorRates?: ReadonlyMap<string, number>;
+  /**
+   * How many searches those types' windows took, leaves divided further by track or state included: time
+   * windows of a type that errs throughout are only worth it when they cost no more.
+   */
+  readonly timeWindowSearches?: ReadonlyMap<string, number>;
 }
 
 /** Every issue of a fully enumerated bucket, by service and error type. */
@@ -80,21 +85,23 @@ function fitErrorRate(windows: ReadonlyArray<{ share: number; found: number }>, 
   return (low + high) / 2;
 }
 
-/** The error rate of each error type that was searched in time windows, by service. */
+/** The error rate of each error type that was searched in time windows, and its searches, by service. */
 function observeErrorRates(
   leaves: readonly LeafWindow[],
   bucketLength: number,
   serviceOf: (issueId: string) => string | undefined,
   errorTypeOf: (issueId: string) => string | undefined,
-): Map<string, Map<string, number>> {
+): Map<string, Map<string, { rate: number; searches: number }>> {
   // Per service and error type, the issues each time window found (its leaves split by track or state too).
   const windows = new Map<string, Map<string, Set<string>>>();
+  const searches = new Map<string, number>();
   for (const leaf of leaves) {
     if (leaf.to - leaf.from >= bucketLength) continue;
     const { includeServices, includeErrorTypes } = leaf.filter;
     if (includeServices?.length !== 1 || includeErrorTypes?.length !== 1) continue;
     const [service, errorType] = [includeServices[0]!, includeErrorTypes[0]!];
     const key = JSON.stringify([service, errorType]);
+    searches.set(key, (searches.get(key) ?? 0) + 1);
     const byRange = windows.get(key) ?? new Map<string, Set<string>>();
     windows.set(key, byRange);
     const range = JSON.stringify([leaf.from, leaf.to]);
@@ -104,7 +111,7 @@ function observeErrorRates(
       if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType) issues.add(result.id);
     }
   }
-  const rates = new Map<string, Map<string, number>>();
+  const rates = new Map<string, Map<string, { rate: number; searches: number }>>();
   for (const [key, byRange] of windows) {
     const [service, errorType] = JSON.parse(key) as [string, string];
     const distinct = new Set([...byRange.values()].flatMap((issues) => [...issues])).size;
@@ -113,9 +120,9 @@ function observeErrorRates(
       const [from, to] = JSON.parse(range) as [number, number];
       return { share: (to - from) / bucketLength, found: issues.size };
     });
-    const byType = rates.get(service) ?? new Map<string, number>();
+    const byType = rates.get(service) ?? new Map<string, { rate: number; searches: number }>();
     rates.set(service, byType);
-    byType.set(errorType, fitErrorRate(found, distinct));
+    byType.set(errorType, { rate: fitErrorRate(found, distinct), searches: searches.get(key) ?? 0 });
   }
   return rates;
 }
@@ -146,7 +153,12 @@ export function observeErrorTypes(
     services.set(service, {
       ...counts,
       ...(newTypes === undefined ? {} : { newTypes }),
-      ...(ofService ? { errorRates: ofService } : {}),
+      ...(ofService
+        ? {
+            errorRates: new Map([...ofService].map(([type, { rate }]) => [type, rate])),
+            timeWindowSearches: new Map([...ofService].map(([type, { searches }]) => [type, searches])),
+          }
+        : {}),
     });
   }
   return { ...observed, services };
@@ -176,12 +188,17 @@ export function blendObservations(
         : average(now.newTypes, earlier.newTypes);
     // The latest bucket's division by time is the one to repeat; the one before fills in what it lacks.
     const errorRates = new Map([...(earlier?.errorRates ?? []), ...(now?.errorRates ?? [])]);
+    const timeWindowSearches = new Map([
+      ...(earlier?.timeWindowSearches ?? []),
+      ...(now?.timeWindowSearches ?? []),
+    ]);
     services.set(service, {
       total: average(now?.total, earlier?.total),
       byType,
       untyped: average(now?.untyped, earlier?.untyped),
       ...(newTypes === undefined ? {} : { newTypes }),
       ...(errorRates.size > 0 ? { errorRates } : {}),
+      ...(timeWindowSearches.size > 0 ? { timeWindowSearches } : {}),
     });
   }
   return {
@@ -229,6 +246,7 @@ const TIME_WINDOWS_ABOVE = LATER_SEARCH_LIMIT;
 const TIME_DIVISIBLE_ABOVE = TIME_WINDOWS_ABOVE * 0.75;
 /** Each time window of such a type is sized to hold about this many issues. */
 const TIME_WINDOW_LIMIT = LATER_SEARCH_LIMIT;
+/** At most this many windows, or as many searches as the type took the last time it was divided. */
 const MAX_TIME_WINDOWS = 16;
 
 /**
@@ -241,10 +259,11 @@ function timeWindowsOf(
   errorType: string,
   issues: number,
   errorRate: number,
+  maxWindows: number,
 ): ExpectedWindow[] | undefined {
   const perWindow = (windows: number) => issues * (1 - Math.exp(-errorRate / windows));
   let windows = 2;
-  while (perWindow(windows) > TIME_WINDOW_LIMIT && windows < MAX_TIME_WINDOWS) windows += 1;
+  while (perWindow(windows) > TIME_WINDOW_LIMIT && windows < maxWindows) windows += 1;
   if (perWindow(windows) > TIME_WINDOW_LIMIT) return undefined;
   const length = bucket.end - bucket.start;
   return Array.from({ length: windows }, (_, index) => ({
@@ -343,9 +362,12 @@ export function planByErrorType(
       const [onlyType] = errorTypes;
       const errorRate = onlyType === undefined ? undefined : counts.errorRates?.get(onlyType);
       if (errorTypes.length === 1 && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
-        divisible.set(index, (expected) => timeWindowsOf(bucket, service, onlyType!, expected, errorRate));
+        const maxWindows = Math.max(MAX_TIME_WINDOWS, counts.timeWindowSearches?.get(onlyType!) ?? 0);
+        const windowsOf = (expected: number) =>
+          timeWindowsOf(bucket, service, onlyType!, expected, errorRate, maxWindows);
+        divisible.set(index, windowsOf);
         // Should it saturate, facets divide a type that errs throughout; halving the bucket would not.
-        if (!timeWindowsOf(bucket, service, onlyType!, issues, errorRate)) continuous.add(index);
+        if (!windowsOf(issues)) continuous.add(index);
       }
     }
     const newTypes = counts.newTypes ?? counts.total * NEW_TYPES_SHARE;

@@ -158,6 +158,7 @@ describe('an error type too big for one search', () => {
     const rate = once.services.get('app')?.errorRates?.get('Crash');
     expect(rate).toBeGreaterThan(1);
     expect(rate).toBeLessThan(1.3);
+    expect(once.services.get('app')?.timeWindowSearches?.get('Crash')).toBe(4);
     // 120 issues, every one found in every quarter: they err throughout.
     const throughout = observeErrorTypes(
       quarters([0, 1, 2, 3].map(() => range(0, 120))),
@@ -206,6 +207,35 @@ describe('an error type too big for one search', () => {
     expect(plan.divideByTime?.(crash, 80)).toBeUndefined();
     // The rest of the service is everything but its named types, so no issue is found twice.
     expect(clauseMatches(plan.windowOf([plan.pieceOf('app', 'Other')!]).filter, 'app', 'Crash')).toBe(false);
+  });
+
+  it('is divided into more than 16 time windows only when its windows took as many searches before', () => {
+    const planned = (timeWindowSearches?: Map<string, number>) =>
+      planByErrorType(
+        {
+          services: new Map([
+            [
+              'app',
+              {
+                total: 200,
+                byType: new Map([['Crash', 200]]),
+                untyped: 0,
+                errorRates: new Map([['Crash', 20]]),
+                ...(timeWindowSearches ? { timeWindowSearches } : {}),
+              },
+            ],
+          ]),
+          withoutService: 0,
+          totalIssues: 200,
+        },
+        bucket,
+      );
+    // 200 issues erring 20 times an hour: 35 windows find about 87 each.
+    const before = planned(new Map([['Crash', 40]]));
+    expect(before.divideByTime?.(before.pieceOf('app', 'Crash')!, 200)).toHaveLength(35);
+    const unknown = planned();
+    expect(unknown.divideByTime?.(unknown.pieceOf('app', 'Crash')!, 200)).toBeUndefined();
+    expect(unknown.windowOf([unknown.pieceOf('app', 'Crash')!]).timeDense).toBe(true);
   });
 
   it('is divided by facets first when its issues err throughout, since time windows would not divide them', () => {

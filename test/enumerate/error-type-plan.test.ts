@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   observeErrorTypes,
   planByErrorType,
+  type ServiceErrorTypes,
   sampleOf,
   scaleSample,
   splitSample,
@@ -146,6 +147,18 @@ describe('an error type too big for one search', () => {
   const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
   const serviceOf = (id: string) => id.split('-')[0];
   const typeOf = (id: string) => id.split('-')[1];
+  /** A plan for one service, `app`, of these issues by error type and what was measured of them. */
+  const planOf = (
+    byType: Record<string, number>,
+    measured: Pick<ServiceErrorTypes, 'errorRates' | 'timeWindowSearches'> = {},
+  ) => {
+    const total = Object.values(byType).reduce((sum, issues) => sum + issues, 0);
+    const counts = { total, byType: new Map(Object.entries(byType)), untyped: 0, ...measured };
+    return planByErrorType(
+      { services: new Map([['app', counts]]), withoutService: 0, totalIssues: total },
+      bucket,
+    );
+  };
 
   it('measures how often its issues err from the time windows that found them', () => {
     // 200 issues, each found in one quarter only: they err about once a bucket.
@@ -170,28 +183,10 @@ describe('an error type too big for one search', () => {
   });
 
   it('is searched in as few equal time windows as fit, once measured, and whole before', () => {
-    const observed = (errorRates?: Map<string, number>) => ({
-      services: new Map([
-        [
-          'app',
-          {
-            total: 230,
-            byType: new Map([
-              ['Crash', 200],
-              ['Hang', 30],
-            ]),
-            untyped: 0,
-            ...(errorRates ? { errorRates } : {}),
-          },
-        ],
-      ]),
-      withoutService: 0,
-      totalIssues: 230,
-    });
-    const unmeasured = planByErrorType(observed(), bucket);
+    const unmeasured = planOf({ Crash: 200, Hang: 30 });
     expect(unmeasured.divisibleByTime?.size).toBe(0);
 
-    const plan = planByErrorType(observed(new Map([['Crash', 1.1]])), bucket);
+    const plan = planOf({ Crash: 200, Hang: 30 }, { errorRates: new Map([['Crash', 1.1]]) });
     const crash = plan.pieceOf('app', 'Crash')!;
     expect([...(plan.divisibleByTime ?? [])]).toEqual([crash]);
     // Grown to 240 issues erring about once a bucket: halves would find 102 each, thirds 74.
@@ -211,24 +206,9 @@ describe('an error type too big for one search', () => {
 
   it('is divided into more than 16 time windows only when its windows took as many searches before', () => {
     const planned = (timeWindowSearches?: Map<string, number>) =>
-      planByErrorType(
-        {
-          services: new Map([
-            [
-              'app',
-              {
-                total: 200,
-                byType: new Map([['Crash', 200]]),
-                untyped: 0,
-                errorRates: new Map([['Crash', 20]]),
-                ...(timeWindowSearches ? { timeWindowSearches } : {}),
-              },
-            ],
-          ]),
-          withoutService: 0,
-          totalIssues: 200,
-        },
-        bucket,
+      planOf(
+        { Crash: 200 },
+        { errorRates: new Map([['Crash', 20]]), ...(timeWindowSearches ? { timeWindowSearches } : {}) },
       );
     // 200 issues erring 20 times an hour: 35 windows find about 87 each.
     const before = planned(new Map([['Crash', 40]]));
@@ -239,24 +219,7 @@ describe('an error type too big for one search', () => {
   });
 
   it('is divided by facets first when its issues err throughout, since time windows would not divide them', () => {
-    const plan = planByErrorType(
-      {
-        services: new Map([
-          [
-            'app',
-            {
-              total: 200,
-              byType: new Map([['Crash', 200]]),
-              untyped: 0,
-              errorRates: new Map([['Crash', 50]]),
-            },
-          ],
-        ]),
-        withoutService: 0,
-        totalIssues: 200,
-      },
-      bucket,
-    );
+    const plan = planOf({ Crash: 200 }, { errorRates: new Map([['Crash', 50]]) });
     const crash = plan.pieceOf('app', 'Crash')!;
     expect(plan.divideByTime?.(crash, 200)).toBeUndefined();
     expect(plan.windowOf([crash]).timeDense).toBe(true);

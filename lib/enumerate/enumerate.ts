@@ -262,7 +262,8 @@ export async function enumerateBucket(
       const levels: Array<{ sample: Sample; loud: Map<string, number>; head: string[]; tailSeen: number }> =
         [];
       let response = first;
-      let split = isSaturated(first.data.length) ? splitSample(sampleOfResponse(first)) : undefined;
+      let sample = sampleOfResponse(first);
+      let split = isSaturated(first.data.length) ? splitSample(sample) : undefined;
       if (!split) {
         await settle(window, first);
         return undefined;
@@ -270,13 +271,14 @@ export async function enumerateBucket(
       const named: string[] = [];
       let tail: SearchWindow = window;
       while (split && levels.length < DISCOVERY_LEVELS) {
-        levels.push({ sample: sampleOfResponse(response), loud: loudByService(response), ...split });
+        levels.push({ sample, loud: loudByService(response), ...split });
         named.push(...split.head);
         tail = { ...window, filter: { excludeServices: [...named] } };
         response = await searchPlanned(tail);
         splits.service += 1;
         if (!isSaturated(response.data.length)) break;
-        split = splitSample(sampleOfResponse(response), true);
+        sample = sampleOfResponse(response);
+        split = splitSample(sample, true);
       }
       const deepestSaturated = isSaturated(response.data.length);
       // From the deepest level up: the issues behind each level's search, and its head's scale.
@@ -284,8 +286,7 @@ export async function enumerateBucket(
       let observation: ErrorTypeObservation | undefined;
       if (deepestSaturated) {
         // The deepest search's own services, too, are planned from what it showed.
-        const shown = sampleOfResponse(response);
-        observation = scaleSample(shown, [...shown.keys()], SATURATED_MARGIN);
+        observation = scaleSample(sample, [...sample.keys()], SATURATED_MARGIN);
       }
       for (const level of [...levels].reverse()) {
         const scale = Math.max(1, tailIssues / level.tailSeen);

@@ -142,9 +142,11 @@ function certainlyErrsIn(issue: IssueFacts, bucket: Bucket): boolean {
   return inside(issue.firstSeen) || inside(issue.lastSeen);
 }
 
-/** Whether the issue might err in the bucket without it being certain: it erred before and after. */
+/**
+ * Whether the issue might err in the bucket without it being certain: it erred before and after, which
+ * also means neither its first nor its last error falls inside the bucket.
+ */
 function couldErrWithout(issue: IssueFacts, bucket: Bucket): boolean {
-  if (certainlyErrsIn(issue, bucket)) return false;
   const startedBefore = issue.firstSeen === undefined || issue.firstSeen < bucket.start;
   const endedAfter = issue.lastSeen === undefined || issue.lastSeen >= bucket.end;
   return startedBefore && endedAfter;

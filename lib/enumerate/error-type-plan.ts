@@ -85,46 +85,62 @@ function fitErrorRate(windows: ReadonlyArray<{ share: number; found: number }>, 
   return (low + high) / 2;
 }
 
+/** The issues of one error type that one time window of a bucket found. */
+interface WindowIssues {
+  /** The share of the bucket the window covers. */
+  readonly share: number;
+  readonly issues: Set<string>;
+}
+
+/** What a bucket's time windows showed of one service's error types. */
+interface TimeWindowObservation {
+  readonly errorRates: Map<string, number>;
+  readonly timeWindowSearches: Map<string, number>;
+}
+
 /** The error rate of each error type that was searched in time windows, and its searches, by service. */
-function observeErrorRates(
+function observeTimeWindows(
   leaves: readonly LeafWindow[],
   bucketLength: number,
   serviceOf: (issueId: string) => string | undefined,
   errorTypeOf: (issueId: string) => string | undefined,
-): Map<string, Map<string, { rate: number; searches: number }>> {
+): Map<string, TimeWindowObservation> {
   // Per service and error type, the issues each time window found (its leaves split by track or state too).
-  const windows = new Map<string, Map<string, Set<string>>>();
-  const searches = new Map<string, number>();
+  const types = new Map<
+    string,
+    { service: string; errorType: string; searches: number; windows: Map<string, WindowIssues> }
+  >();
   for (const leaf of leaves) {
     if (leaf.to - leaf.from >= bucketLength) continue;
     const { includeServices, includeErrorTypes } = leaf.filter;
     if (includeServices?.length !== 1 || includeErrorTypes?.length !== 1) continue;
     const [service, errorType] = [includeServices[0]!, includeErrorTypes[0]!];
     const key = JSON.stringify([service, errorType]);
-    searches.set(key, (searches.get(key) ?? 0) + 1);
-    const byRange = windows.get(key) ?? new Map<string, Set<string>>();
-    windows.set(key, byRange);
-    const range = JSON.stringify([leaf.from, leaf.to]);
-    const issues = byRange.get(range) ?? new Set<string>();
-    byRange.set(range, issues);
+    const type = types.get(key) ?? { service, errorType, searches: 0, windows: new Map() };
+    types.set(key, type);
+    type.searches += 1;
+    const range = `${leaf.from}-${leaf.to}`;
+    const window = type.windows.get(range) ?? {
+      share: (leaf.to - leaf.from) / bucketLength,
+      issues: new Set(),
+    };
+    type.windows.set(range, window);
     for (const result of leaf.results) {
-      if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType) issues.add(result.id);
+      if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType)
+        window.issues.add(result.id);
     }
   }
-  const rates = new Map<string, Map<string, { rate: number; searches: number }>>();
-  for (const [key, byRange] of windows) {
-    const [service, errorType] = JSON.parse(key) as [string, string];
-    const distinct = new Set([...byRange.values()].flatMap((issues) => [...issues])).size;
+  const byService = new Map<string, TimeWindowObservation>();
+  for (const { service, errorType, searches, windows } of types.values()) {
+    const distinct = new Set([...windows.values()].flatMap((window) => [...window.issues])).size;
     if (distinct === 0) continue;
-    const found = [...byRange].map(([range, issues]) => {
-      const [from, to] = JSON.parse(range) as [number, number];
-      return { share: (to - from) / bucketLength, found: issues.size };
-    });
-    const byType = rates.get(service) ?? new Map<string, { rate: number; searches: number }>();
-    rates.set(service, byType);
-    byType.set(errorType, { rate: fitErrorRate(found, distinct), searches: searches.get(key) ?? 0 });
+    const found = [...windows.values()].map((window) => ({ share: window.share, found: window.issues.size }));
+    const observed = byService.get(service) ?? { errorRates: new Map(), timeWindowSearches: new Map() };
+    byService.set(service, observed);
+    observed.errorRates.set(errorType, fitErrorRate(found, distinct));
+    observed.timeWindowSearches.set(errorType, searches);
   }
-  return rates;
+  return byService;
 }
 
 export function observeErrorTypes(
@@ -140,10 +156,10 @@ export function observeErrorTypes(
     serviceOf,
     errorTypeOf,
   );
-  const errorRates = observeErrorRates(leaves, bucket.end - bucket.start, serviceOf, errorTypeOf);
+  const timeWindows = observeTimeWindows(leaves, bucket.end - bucket.start, serviceOf, errorTypeOf);
   const services = new Map<string, ServiceErrorTypes>();
   for (const [service, counts] of observed.services) {
-    const ofService = errorRates.get(service);
+    const ofService = timeWindows.get(service);
     const known = plannedFrom?.services.get(service)?.byType;
     let newTypes: number | undefined;
     if (known) {
@@ -153,12 +169,7 @@ export function observeErrorTypes(
     services.set(service, {
       ...counts,
       ...(newTypes === undefined ? {} : { newTypes }),
-      ...(ofService
-        ? {
-            errorRates: new Map([...ofService].map(([type, { rate }]) => [type, rate])),
-            timeWindowSearches: new Map([...ofService].map(([type, { searches }]) => [type, searches])),
-          }
-        : {}),
+      ...ofService,
     });
   }
   return { ...observed, services };
@@ -359,12 +370,12 @@ export function planByErrorType(
       const index = pieces.push({ piece: { kind: 'types', service, errorTypes }, issues }) - 1;
       for (const type of errorTypes) typePieces.set(type, index);
       // Only a type measured in time windows before: how often its issues err decides whether they help.
-      const [onlyType] = errorTypes;
+      const onlyType = errorTypes.length === 1 ? errorTypes[0] : undefined;
       const errorRate = onlyType === undefined ? undefined : counts.errorRates?.get(onlyType);
-      if (errorTypes.length === 1 && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
-        const maxWindows = Math.max(MAX_TIME_WINDOWS, counts.timeWindowSearches?.get(onlyType!) ?? 0);
+      if (onlyType !== undefined && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
+        const maxWindows = Math.max(MAX_TIME_WINDOWS, counts.timeWindowSearches?.get(onlyType) ?? 0);
         const windowsOf = (expected: number) =>
-          timeWindowsOf(bucket, service, onlyType!, expected, errorRate, maxWindows);
+          timeWindowsOf(bucket, service, onlyType, expected, errorRate, maxWindows);
         divisible.set(index, windowsOf);
         // Should it saturate, facets divide a type that errs throughout; halving the bucket would not.
         if (!windowsOf(issues)) continuous.add(index);

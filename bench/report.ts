@@ -39,14 +39,14 @@ function check(
 export function targetChecks(results: SectionResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const run of results.enumeration ?? []) {
-    const limit = run.target ?? undefined;
+    const limit = run.target;
     checks.push(
       check(
         'Enumeration',
         `${run.shape}${run.spread ? ` (seed ${run.org.seed})` : ''}: searches ÷ ceil(issue-buckets/100)`,
         `${run.searches} ÷ ${run.bounds.lowerBound} = ${run.ratioToLowerBound}× (÷ per-bucket bound ${run.bounds.perBucketBound} = ${run.ratioToPerBucketBound}×)`,
-        limit === undefined ? '—' : `≤ ${limit}×`,
-        limit === undefined || run.ratioToLowerBound === null ? null : run.ratioToLowerBound <= limit,
+        limit === null ? '—' : `≤ ${limit}×`,
+        limit === null || run.ratioToLowerBound === null ? null : run.ratioToLowerBound <= limit,
       ),
     );
     if (run.spread) {
@@ -56,8 +56,8 @@ export function targetChecks(results: SectionResults): TargetCheck[] {
           'Enumeration',
           `${run.shape}, ${spread.seeds} seeds: searches ÷ ceil(issue-buckets/100)`,
           `mean ${spread.meanRatio}×, ${spread.bestRatio}–${spread.worstRatio}× (Σ searches ÷ Σ bounds ${spread.pooledRatio}×)`,
-          limit === undefined ? '—' : `≤ ${limit}×`,
-          limit === undefined ? null : spread.meanRatio <= limit,
+          limit === null ? '—' : `≤ ${limit}×`,
+          limit === null ? null : spread.meanRatio <= limit,
         ),
       );
     }

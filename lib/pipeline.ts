@@ -218,6 +218,7 @@ export async function runExport(
             return {
               service: attributes?.service,
               errorType: attributes?.error_type,
+              state: attributes?.state,
               firstSeen: time(attributes?.first_seen),
               lastSeen: time(attributes?.last_seen),
             };

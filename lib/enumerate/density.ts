@@ -4,14 +4,19 @@ import type { LeafWindow } from './enumerate';
 import {
   blendObservations,
   type ErrorTypeObservation,
+  equalTimeWindows,
+  MAX_TIME_WINDOWS,
   observeErrorTypes,
   planByErrorType,
+  TIME_DIVISIBLE_ABOVE,
+  TIME_WINDOWS_ABOVE,
 } from './error-type-plan';
 import { IssueActivity, type IssueFacts } from './issue-activity';
 import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT } from './search-plan';
 import { packServices, type SearchWindow } from './split';
+import { cellKey, observeServiceStates, type ServiceStates, STATE_GROUPS, stateGroupOf } from './state-plan';
 
 /**
  * Windows the plan fixes in advance (time windows, tracks) are sized like the first packed search: to what
@@ -45,8 +50,19 @@ export interface BucketPlan {
   readonly pieces: readonly number[];
   /** One search of the whole bucket that finds exactly the issues of these pieces. */
   windowOf(pieces: readonly number[]): SearchWindow;
-  /** The piece an issue of this service and error type belongs to; `undefined` for fixed windows' issues. */
-  pieceOf(service: string | undefined, errorType: string | undefined): number | undefined;
+  /** The piece an issue of this service, error type and state belongs to; `undefined` for fixed windows' issues. */
+  pieceOf(
+    service: string | undefined,
+    errorType: string | undefined,
+    state?: string,
+    /** The track the issue was searched in, when the search named one. */
+    track?: Track,
+  ): number | undefined;
+  /**
+   * Pieces of different classes are never searched together: they search different `states`, a field of
+   * the request that one search cannot vary. Without classes, any pieces may share a search.
+   */
+  readonly classes?: readonly string[];
   /**
    * Pieces that one search may not hold and no facet divides (one error type of one service): they are
    * searched last, when the bucket's growth is known, and in time windows when expected to saturate.
@@ -119,6 +135,8 @@ interface Observation {
   readonly totalIssues: number;
   /** Set while the API accepts error-type searches: the plan then packs services and error types. */
   readonly errorTypes?: ErrorTypeObservation;
+  /** Without error types: each service's issues by state, to divide a busy service by state instead. */
+  readonly states?: ReadonlyMap<string, ServiceStates>;
 }
 
 /**
@@ -285,6 +303,7 @@ function observeServices(
   bucket: Bucket,
   leaves: readonly LeafWindow[],
   serviceOf: (issueId: string) => string | undefined,
+  stateOf: (issueId: string) => string | undefined,
 ): Observation {
   const untracked = new Map<string, Set<string>>();
   const byTrack = new Map<Track, Map<string, Set<string>>>(TRACKS.map((track) => [track, new Map()]));
@@ -353,7 +372,172 @@ function observeServices(
     byTrack: trackCounts,
     replay,
     totalIssues: allIssues.size,
+    states: observeServiceStates(leaves, bucket.end - bucket.start, serviceOf, stateOf),
   };
+}
+
+/** A service expected to hold more issues than this is divided by state, when states can divide it. */
+const STATE_DIVISION_ABOVE = TIME_WINDOWS_ABOVE;
+
+/** A piece of a plan without error types: a whole service, or the issues of one state group of one. */
+interface ServicePiece {
+  readonly service?: string;
+  /** Set on a service's part: searched in one track, or in one state group, or both. */
+  readonly track?: Track;
+  readonly stateGroup?: number;
+  readonly issues: number;
+}
+
+/** Pieces of one class share a search: the same track and states searched (`''` for whole services). */
+function classOf(piece: ServicePiece): string {
+  if (piece.track === undefined && piece.stateGroup === undefined) return '';
+  return `${piece.track ?? ''}|${piece.stateGroup ?? ''}`;
+}
+
+/**
+ * Plans a bucket without error types from how the one before divided by service, track, state and time.
+ * Services are pieces, packed into searches by `searchPlan`; the last piece is every service not known,
+ * found by excluding the others (it also catches services never seen before, at no extra search). With
+ * `states` (given only while every issue seen was in a state the `states` field accepts), a busy service
+ * found in one track is divided into its state groups instead of by track or time: groups pack with the
+ * same group of other services, and one too big for a search is divided into equal time windows sized by
+ * how often its issues erred. Services found in several tracks replay the windows by track and time that
+ * fit the bucket before.
+ */
+function planByService(
+  observation: Observation,
+  bucket: Bucket,
+  states: ReadonlyMap<string, ServiceStates> | undefined,
+  /** Issues expected issue by issue (see `IssueActivity`), by service and state group. */
+  predicted?: ErrorTypeObservation,
+): BucketPlan {
+  // Issue by issue and by counts, each misses differently; their average misses least.
+  const blend = (counted: number, service: string, group?: number) => {
+    const expected = predicted?.services.get(service);
+    if (!predicted) return counted;
+    const issues = group === undefined ? (expected?.total ?? 0) : (expected?.byType.get(String(group)) ?? 0);
+    return (counted + issues) / 2;
+  };
+  const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
+  const byState = (service: string) => states?.get(service)?.dividedByState === true;
+  const fixed: ExpectedWindow[] = [];
+  for (const [service, replayed] of observation.replay) {
+    if (byState(service)) continue;
+    for (const window of replayed) {
+      fixed.push({
+        from: bucket.start + window.fromOffset,
+        to: bucket.start + window.toOffset,
+        filter: window.filter,
+        expected: window.issues,
+      });
+    }
+  }
+  for (const [track, all] of observation.byTrack) {
+    const counts = new Map([...all].filter(([service]) => !byState(service)));
+    if (counts.size === 0) continue;
+    for (const services of packServices(counts, PLANNED_WINDOW_LIMIT)) {
+      const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
+      fixed.push({ ...whole({ includeServices: services, track }), expected });
+    }
+  }
+  const knownServices = [
+    ...new Set([
+      ...observation.untracked.keys(),
+      ...observation.replay.keys(),
+      ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
+    ]),
+  ].sort();
+  if (knownServices.length === 0) return wholeBucketPlan(bucket, false);
+  const pieces: ServicePiece[] = [];
+  const divisible = new Map<number, (expected: number) => ExpectedWindow[] | undefined>();
+  const pieceOfService = new Map<string, number>();
+  // A state-divided service's parts, by track ('' for every track) and state group ('' for every state).
+  const partsOfService = new Map<string, Map<string, number>>();
+  for (const service of knownServices) {
+    const serviceStates = byState(service) ? states?.get(service) : undefined;
+    if (!serviceStates) {
+      const counted = observation.untracked.get(service);
+      if (counted !== undefined)
+        pieceOfService.set(service, pieces.push({ service, issues: blend(counted, service) }) - 1);
+      continue;
+    }
+    const parts = new Map<string, number>();
+    partsOfService.set(service, parts);
+    const tracks: Array<Track | ''> = serviceStates.tracked ? [...TRACKS] : [''];
+    for (const track of tracks) {
+      const groups = STATE_GROUPS.map((_, group) => {
+        if (serviceStates.tracked) return serviceStates.issues.get(track)?.[group] ?? 0;
+        const counted = [...serviceStates.issues.values()].reduce(
+          (sum, issues) => sum + (issues[group] ?? 0),
+          0,
+        );
+        return blend(counted, service, group);
+      });
+      const total = groups.reduce((sum, issues) => sum + issues, 0);
+      const inTrack = track === '' ? {} : { track };
+      if (total <= STATE_DIVISION_ABOVE) {
+        const index = pieces.push({ service, ...inTrack, issues: total }) - 1;
+        if (track === '') pieceOfService.set(service, index);
+        else parts.set(`${track}|`, index);
+        continue;
+      }
+      STATE_GROUPS.forEach((stateGroup, group) => {
+        const issues = groups[group]!;
+        const index = pieces.push({ service, ...inTrack, stateGroup: group, issues }) - 1;
+        parts.set(`${track}|${group}`, index);
+        const errorRate = serviceStates.errorRates.get(cellKey(track, group));
+        if (errorRate === undefined || issues <= TIME_DIVISIBLE_ABOVE) return;
+        const maxWindows = Math.max(
+          MAX_TIME_WINDOWS,
+          serviceStates.timeWindowSearches.get(cellKey(track, group)) ?? 0,
+        );
+        const filter: SearchFilter = { includeServices: [service], ...inTrack, states: [...stateGroup] };
+        divisible.set(index, (expected) => equalTimeWindows(bucket, filter, expected, errorRate, maxWindows));
+      });
+    }
+  }
+  const remainder = pieces.push({ issues: 0 }) - 1;
+  const known = new Set(knownServices);
+  return togetherFirstWhenSmall(
+    {
+      fixed,
+      pieces: pieces.map((piece) => piece.issues),
+      classes: pieces.map(classOf),
+      ...(divisible.size > 0
+        ? {
+            divisibleByTime: new Set(divisible.keys()),
+            divideByTime: (piece: number, expected: number) =>
+              expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected) : undefined,
+          }
+        : {}),
+      windowOf(group) {
+        const named = group.filter((piece) => piece !== remainder).map((piece) => pieces[piece]!.service!);
+        const { track, stateGroup } = pieces[group[0]!]!;
+        if (track !== undefined || stateGroup !== undefined)
+          return whole({
+            includeServices: named.sort(),
+            ...(track === undefined ? {} : { track }),
+            ...(stateGroup === undefined ? {} : { states: [...STATE_GROUPS[stateGroup]!] }),
+          });
+        if (!group.includes(remainder)) return whole({ includeServices: named });
+        const included = new Set(named);
+        return whole({ excludeServices: knownServices.filter((service) => !included.has(service)) });
+      },
+      pieceOf(service, _errorType, state, track) {
+        if (service === undefined || !known.has(service)) return remainder;
+        const parts = partsOfService.get(service);
+        if (!parts) return pieceOfService.get(service);
+        const trackKey = track ?? '';
+        const group = stateGroupOf(state);
+        return (
+          (group === undefined ? undefined : parts.get(`${trackKey}|${group}`)) ??
+          parts.get(`${trackKey}|`) ??
+          (trackKey === '' ? pieceOfService.get(service) : undefined)
+        );
+      },
+    },
+    bucket,
+  );
 }
 
 /**
@@ -366,6 +550,10 @@ function observeServices(
 export class ServiceDensityModel {
   private readonly latest = new Map<string, Observation>();
   private readonly activity = new Map<string, IssueActivity>();
+  /** The same, for plans without error types: issues by service and state group. */
+  private readonly stateActivity = new Map<string, IssueActivity>();
+  /** Scopes that showed an issue in a state the `states` field does not accept: never divided by state. */
+  private readonly undocumentedStates = new Set<string>();
 
   record(
     scope: SearchScope,
@@ -380,8 +568,24 @@ export class ServiceDensityModel {
     const previous = this.latest.get(key);
     if (previous && previous.bucketStart > bucket.start) return;
     const serviceOf = (issueId: string) => factsOf(issueId).service;
+    const stateOf = (issueId: string) => factsOf(issueId).state;
+    const undocumented = leaves.some((leaf) =>
+      leaf.results.some((result) => stateGroupOf(stateOf(result.id)) === undefined),
+    );
+    if (undocumented) this.undocumentedStates.add(key);
     if (!errorTypesAccepted) {
-      this.latest.set(key, observeServices(bucket, leaves, serviceOf));
+      this.latest.set(key, observeServices(bucket, leaves, serviceOf, stateOf));
+      // Issue by issue, by state group in place of error type: what the plan divides busy services by.
+      const byState = this.stateActivity.get(key) ?? new IssueActivity();
+      this.stateActivity.set(key, byState);
+      byState.record(
+        bucket,
+        leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
+        (issueId) => {
+          const facts = factsOf(issueId);
+          return { ...facts, errorType: String(stateGroupOf(facts.state) ?? '') };
+        },
+      );
       return;
     }
     const errorTypeOf = (issueId: string) => factsOf(issueId).errorType;
@@ -411,7 +615,6 @@ export class ServiceDensityModel {
    * seen before, at no extra search.
    */
   plan(scope: SearchScope, bucket: Bucket): BucketPlan {
-    const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
       return wholeBucketPlan(bucket, true);
@@ -424,54 +627,11 @@ export class ServiceDensityModel {
         : observation.errorTypes;
       return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
     }
-    const fixed: ExpectedWindow[] = [];
-    for (const replayed of observation.replay.values()) {
-      for (const window of replayed) {
-        fixed.push({
-          from: bucket.start + window.fromOffset,
-          to: bucket.start + window.toOffset,
-          filter: window.filter,
-          expected: window.issues,
-        });
-      }
-    }
-    for (const [track, counts] of observation.byTrack) {
-      if (counts.size === 0) continue;
-      for (const services of packServices(counts, PLANNED_WINDOW_LIMIT)) {
-        const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
-        fixed.push({ ...whole({ includeServices: services, track }), expected });
-      }
-    }
-    const knownServices = [
-      ...new Set([
-        ...observation.untracked.keys(),
-        ...observation.replay.keys(),
-        ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
-      ]),
-    ].sort();
-    if (knownServices.length === 0) return wholeBucketPlan(bucket, false);
-    // Each service searched whole is a piece; the last piece is every service not known, found by excluding the others.
-    const services = [...observation.untracked.keys()].sort();
-    const remainder = services.length;
-    const pieceIndex = new Map(services.map((service, index) => [service, index]));
-    const known = new Set(knownServices);
-    return togetherFirstWhenSmall(
-      {
-        fixed,
-        pieces: [...services.map((service) => observation.untracked.get(service) ?? 0), 0],
-        windowOf(pieces) {
-          const named = pieces.filter((piece) => piece !== remainder).map((piece) => services[piece]!);
-          if (!pieces.includes(remainder)) return whole({ includeServices: named });
-          const included = new Set(named);
-          return whole({ excludeServices: knownServices.filter((service) => !included.has(service)) });
-        },
-        pieceOf(service) {
-          if (service !== undefined && known.has(service)) return pieceIndex.get(service);
-          return remainder;
-        },
-      },
-      bucket,
-    );
+    const statesKnown = observation.states && !this.undocumentedStates.has(describeScope(scope));
+    const predicted = this.stateActivity
+      .get(describeScope(scope))
+      ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
+    return planByService(observation, bucket, statesKnown ? observation.states : undefined, predicted);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Bucket } from './buckets';
 import type { BucketPlan, ExpectedWindow } from './density';
 import type { LeafWindow } from './enumerate';
-import type { FacetClause } from './query';
+import type { FacetClause, SearchFilter } from './query';
 import { LATER_SEARCH_LIMIT } from './search-plan';
 import { packServices, withClauses } from './split';
 
@@ -70,7 +70,10 @@ const MAX_ERROR_RATE = 1000;
  * each errs at random moments, `rate` times a bucket on average: a window of a type erring throughout finds
  * nearly all of them, one of a type erring once finds its share. The rate that fits every window searched.
  */
-function fitErrorRate(windows: ReadonlyArray<{ share: number; found: number }>, issues: number): number {
+export function fitErrorRate(
+  windows: ReadonlyArray<{ share: number; found: number }>,
+  issues: number,
+): number {
   const foundInAll = windows.reduce((sum, window) => sum + window.found, 0);
   const expectedAt = (rate: number) =>
     windows.reduce((sum, window) => sum + issues * (1 - Math.exp(-rate * window.share)), 0);
@@ -252,22 +255,22 @@ const TYPE_PIECE_LIMIT = 20;
  * An error type expected to hold more issues than this would likely saturate a search of the whole bucket,
  * and one type cannot be divided by error type: it is searched in time windows from the start instead...
  */
-const TIME_WINDOWS_ABOVE = LATER_SEARCH_LIMIT;
+export const TIME_WINDOWS_ABOVE = LATER_SEARCH_LIMIT;
 /** ...and one that might grow that big is searched last, once the bucket's growth is known. */
-const TIME_DIVISIBLE_ABOVE = TIME_WINDOWS_ABOVE * 0.75;
+export const TIME_DIVISIBLE_ABOVE = TIME_WINDOWS_ABOVE * 0.75;
 /** Each time window of such a type is sized to hold about this many issues. */
 const TIME_WINDOW_LIMIT = LATER_SEARCH_LIMIT;
 /** At most this many windows, or as many searches as the type took the last time it was divided. */
-const MAX_TIME_WINDOWS = 16;
+export const MAX_TIME_WINDOWS = 16;
 
 /**
- * Equal time windows of one service's error type, as few as keep each to `TIME_WINDOW_LIMIT` issues (see
- * `fitErrorRate`), or `undefined` when its issues error so often that windows would not divide them.
+ * Equal time windows of one filter's issues (one service's error type, say), as few as keep each to
+ * `TIME_WINDOW_LIMIT` issues (see `fitErrorRate`), or `undefined` when its issues error so often that
+ * windows would not divide them.
  */
-function timeWindowsOf(
+export function equalTimeWindows(
   bucket: Bucket,
-  service: string,
-  errorType: string,
+  filter: SearchFilter,
   issues: number,
   errorRate: number,
   maxWindows: number,
@@ -280,7 +283,7 @@ function timeWindowsOf(
   return Array.from({ length: windows }, (_, index) => ({
     from: bucket.start + Math.floor((index * length) / windows),
     to: bucket.start + Math.floor(((index + 1) * length) / windows),
-    filter: { includeServices: [service], includeErrorTypes: [errorType] },
+    filter,
     expected: perWindow(windows),
   }));
 }
@@ -375,7 +378,13 @@ export function planByErrorType(
       if (onlyType !== undefined && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
         const maxWindows = Math.max(MAX_TIME_WINDOWS, counts.timeWindowSearches?.get(onlyType) ?? 0);
         const windowsOf = (expected: number) =>
-          timeWindowsOf(bucket, service, onlyType, expected, errorRate, maxWindows);
+          equalTimeWindows(
+            bucket,
+            { includeServices: [service], includeErrorTypes: [onlyType] },
+            expected,
+            errorRate,
+            maxWindows,
+          );
         divisible.set(index, windowsOf);
         // Should it saturate, facets divide a type that errs throughout; halving the bucket would not.
         if (!windowsOf(issues)) continuous.add(index);

@@ -5,6 +5,8 @@ import type { ErrorTypeObservation, ServiceErrorTypes } from './error-type-plan'
 export interface IssueFacts {
   readonly service: string | undefined;
   readonly errorType: string | undefined;
+  /** The issue's state when searched; plans without error types divide busy services by it. */
+  readonly state: string | undefined;
   /** Epoch ms of the issue's first and last error ever, when the API gives them. */
   readonly firstSeen: number | undefined;
   readonly lastSeen: number | undefined;

@@ -1,4 +1,4 @@
-import { type IssueWire, SEARCH_RESULT_CAP, type SearchResponseWire } from '../datadog/types';
+import { type IssueWire, SEARCH_RESULT_CAP, type SearchResponseWire, type Track } from '../datadog/types';
 import type { BucketPlan, ExpectedWindow } from './density';
 import { isSaturated, packServices, type SearchWindow } from './split';
 
@@ -92,7 +92,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   /** Searches packed pieces; `packed` is the size each was packed as. */
   const searchPieces = async (pieces: readonly number[], packed: readonly number[], window: SearchWindow) => {
     const response = await callbacks.search(window);
-    const counts = countByPiece(plan, response, callbacks.issueOf);
+    const counts = countByPiece(plan, response, callbacks.issueOf, window.filter.track);
     // Only pieces searched for the first time say how much busier than planned the bucket is.
     const fresh = pieces.filter((piece) => !shown.has(piece));
     const expected = fresh.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
@@ -157,14 +157,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       if (pending.size === 0 || failures.length > 0) break;
     }
     const packable = ready.length > 0 ? ready : [...pending];
-    const sizes = new Map(packable.map((piece) => [String(piece), sizeOf(piece, limit)]));
-    const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);
-    // Pieces expected to hold nothing (a remainder, say) still need one search between them.
-    const searchesNeeded = Math.max(1, Math.ceil(left / limit));
-    const evenLimit =
-      limit === LATER_SEARCH_LIMIT ? Math.min(limit, left / searchesNeeded + EVEN_SLACK) : limit;
-    // The fullest search goes first; the small pieces left are packed best once growth is known.
-    const groups = packServices(sizes, evenLimit).map((group) => group.map(Number));
+    const groups = packByClass(plan, packable, (piece) => sizeOf(piece, limit), limit);
     const next = groups[0]!;
     if (!callbacks.affordable()) {
       for (const group of groups) callbacks.abandon(plan.windowOf(group));
@@ -174,7 +167,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     try {
       await searchPieces(
         next,
-        next.map((piece) => sizes.get(String(piece))!),
+        next.map((piece) => sizeOf(piece, limit)),
         plan.windowOf(next),
       );
     } catch (error) {
@@ -186,15 +179,52 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   return failures;
 }
 
+/**
+ * Packs pieces into searches, each class apart (see `BucketPlan.classes`), spreading each class's pieces
+ * evenly over as few searches as the limit allows. The fullest search comes first: the small pieces left
+ * are packed best once growth is known.
+ */
+function packByClass(
+  plan: BucketPlan,
+  packable: readonly number[],
+  sizeOf: (piece: number) => number,
+  limit: number,
+): number[][] {
+  const byClass = new Map<string, number[]>();
+  for (const piece of packable) {
+    const pieceClass = plan.classes?.[piece] ?? '';
+    byClass.set(pieceClass, [...(byClass.get(pieceClass) ?? []), piece]);
+  }
+  const groups: Array<{ pieces: number[]; load: number }> = [];
+  for (const pieces of byClass.values()) {
+    const sizes = new Map(pieces.map((piece) => [String(piece), sizeOf(piece)]));
+    const left = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+    // Pieces expected to hold nothing (a remainder, say) still need one search between them.
+    const searchesNeeded = Math.max(1, Math.ceil(left / limit));
+    const evenLimit =
+      limit === LATER_SEARCH_LIMIT ? Math.min(limit, left / searchesNeeded + EVEN_SLACK) : limit;
+    for (const group of packServices(sizes, evenLimit)) {
+      const members = group.map(Number);
+      groups.push({
+        pieces: members,
+        load: members.reduce((sum, piece) => sum + sizes.get(String(piece))!, 0),
+      });
+    }
+  }
+  if (byClass.size > 1) groups.sort((a, b) => b.load - a.load);
+  return groups.map((group) => group.pieces);
+}
+
 function countByPiece(
   plan: BucketPlan,
   response: SearchResponseWire,
   issueOf: (issueId: string) => IssueWire | undefined,
+  track: Track | undefined,
 ): Map<number, number> {
   const counts = new Map<number, number>();
   for (const result of response.data) {
     const attributes = issueOf(result.id)?.attributes;
-    const piece = plan.pieceOf(attributes?.service, attributes?.error_type);
+    const piece = plan.pieceOf(attributes?.service, attributes?.error_type, attributes?.state, track);
     if (piece !== undefined) counts.set(piece, (counts.get(piece) ?? 0) + 1);
   }
   return counts;

@@ -13,10 +13,12 @@ function factsOf(
   serviceOf: (id: string) => string | undefined,
   errorTypeOf: (id: string) => string | undefined = () => undefined,
   lifetimeOf: (id: string) => { firstSeen?: number; lastSeen?: number } = () => ({}),
+  stateOf: (id: string) => string | undefined = () => undefined,
 ) {
   return (id: string) => ({
     service: serviceOf(id),
     errorType: errorTypeOf(id),
+    state: stateOf(id),
     firstSeen: lifetimeOf(id).firstSeen,
     lastSeen: lifetimeOf(id).lastSeen,
   });

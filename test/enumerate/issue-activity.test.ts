@@ -12,7 +12,7 @@ function facts(
   firstSeen: number,
   lastSeen: number,
 ): IssueFacts {
-  return { service, errorType, firstSeen, lastSeen };
+  return { service, errorType, state: undefined, firstSeen, lastSeen };
 }
 
 describe('predicting a bucket issue by issue', () => {

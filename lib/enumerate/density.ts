@@ -407,7 +407,8 @@ function classOf(piece: ServicePiece): string {
 function planByService(
   observation: Observation,
   bucket: Bucket,
-  states: ReadonlyMap<string, ServiceStates> | undefined,
+  /** False once the run has seen an issue in a state the `states` field does not accept. */
+  statesDivide: boolean,
   /** Issues expected issue by issue (see `IssueActivity`), by service and state group. */
   predicted?: ErrorTypeObservation,
 ): BucketPlan {
@@ -419,10 +420,31 @@ function planByService(
     return (counted + issues) / 2;
   };
   const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
-  const byState = (service: string) => states?.get(service)?.dividedByState === true;
+  const states = observation.states;
+  const byState = (service: string) => statesDivide && states?.get(service)?.dividedByState === true;
+  const timeWindowsOfService = (service: string, expected: number) => {
+    const serviceStates = states?.get(service);
+    const errorRate = serviceStates?.errorRates.get(cellKey(''));
+    if (!serviceStates || errorRate === undefined) return undefined;
+    const maxWindows = Math.max(MAX_TIME_WINDOWS, serviceStates.timeWindowSearches.get(cellKey('')) ?? 0);
+    return equalTimeWindows(bucket, { includeServices: [service] }, expected, errorRate, maxWindows);
+  };
+  // A service in one track searched in time windows is divided by time again, sized by its rate, unless
+  // its issues err so often that no windows would divide them (those replay what fit the bucket before).
+  const byTime = (service: string) => {
+    const serviceStates = states?.get(service);
+    return (
+      serviceStates !== undefined &&
+      !byState(service) &&
+      !serviceStates.tracked &&
+      serviceStates.allIssues > TIME_DIVISIBLE_ABOVE &&
+      timeWindowsOfService(service, serviceStates.allIssues) !== undefined
+    );
+  };
+  const planned = (service: string) => byState(service) || byTime(service);
   const fixed: ExpectedWindow[] = [];
   for (const [service, replayed] of observation.replay) {
-    if (byState(service)) continue;
+    if (planned(service)) continue;
     for (const window of replayed) {
       fixed.push({
         from: bucket.start + window.fromOffset,
@@ -433,7 +455,7 @@ function planByService(
     }
   }
   for (const [track, all] of observation.byTrack) {
-    const counts = new Map([...all].filter(([service]) => !byState(service)));
+    const counts = new Map([...all].filter(([service]) => !planned(service)));
     if (counts.size === 0) continue;
     for (const services of packServices(counts, PLANNED_WINDOW_LIMIT)) {
       const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
@@ -454,6 +476,14 @@ function planByService(
   // A state-divided service's parts, by track ('' for every track) and state group ('' for every state).
   const partsOfService = new Map<string, Map<string, number>>();
   for (const service of knownServices) {
+    if (byTime(service)) {
+      const serviceStates = states!.get(service)!;
+      const issues = blend(serviceStates.allIssues, service);
+      const index = pieces.push({ service, issues }) - 1;
+      pieceOfService.set(service, index);
+      divisible.set(index, (expected) => timeWindowsOfService(service, expected));
+      continue;
+    }
     const serviceStates = byState(service) ? states?.get(service) : undefined;
     if (!serviceStates) {
       const counted = observation.untracked.get(service);
@@ -627,11 +657,10 @@ export class ServiceDensityModel {
         : observation.errorTypes;
       return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
     }
-    const statesKnown = observation.states && !this.undocumentedStates.has(describeScope(scope));
     const predicted = this.stateActivity
       .get(describeScope(scope))
       ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
-    return planByService(observation, bucket, statesKnown ? observation.states : undefined, predicted);
+    return planByService(observation, bucket, !this.undocumentedStates.has(describeScope(scope)), predicted);
   }
 
   /**
@@ -658,10 +687,20 @@ export class ServiceDensityModel {
   initialWindows(scope: SearchScope, bucket: Bucket): SearchWindow[] {
     const plan = this.plan(scope, bucket);
     if (plan.togetherFirst) return [plan.windowOf(plan.pieces.map((_, piece) => piece))];
-    const pieces = new Map(plan.pieces.map((issues, index) => [String(index), issues]));
-    return [
-      ...plan.fixed.map(({ expected: _expected, ...window }) => window),
-      ...packServices(pieces, LATER_SEARCH_LIMIT).map((group) => plan.windowOf(group.map(Number))),
-    ];
+    const windows: SearchWindow[] = plan.fixed.map(({ expected: _expected, ...window }) => window);
+    const byClass = new Map<string, Map<string, number>>();
+    plan.pieces.forEach((issues, piece) => {
+      const divided = plan.divisibleByTime?.has(piece) ? plan.divideByTime?.(piece, issues) : undefined;
+      if (divided) {
+        windows.push(...divided.map(({ expected: _expected, ...window }) => window));
+        return;
+      }
+      const pieceClass = plan.classes?.[piece] ?? '';
+      byClass.set(pieceClass, (byClass.get(pieceClass) ?? new Map()).set(String(piece), issues));
+    });
+    for (const pieces of byClass.values())
+      for (const group of packServices(pieces, LATER_SEARCH_LIMIT))
+        windows.push(plan.windowOf(group.map(Number)));
+    return windows;
   }
 }

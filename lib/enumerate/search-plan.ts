@@ -122,22 +122,32 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     });
   };
 
-  /** Searches in time windows the pieces expected to saturate a search alone, all at once. */
+  /**
+   * Searches in time windows the pieces expected to saturate a search alone. Until some search has measured
+   * the bucket's growth (when every piece is one to divide, say), the smallest piece goes first, alone, so
+   * that what its windows found sizes the others' windows; then the rest go all at once.
+   */
   const searchInTime = async (pieces: readonly number[]) => {
-    const windows: ExpectedWindow[] = [];
-    for (const piece of pieces) {
-      const divided = plan.divideByTime?.(piece, sizeOf(piece, Number.POSITIVE_INFINITY));
-      if (!divided) continue;
-      pending.delete(piece);
-      windows.push(...divided);
-    }
-    const searched: Promise<void>[] = [];
-    for (const window of windows) {
-      if (callbacks.affordable()) searched.push(searchFixed(window));
-      else callbacks.abandon(window);
-    }
-    for (const outcome of await Promise.allSettled(searched))
-      if (outcome.status === 'rejected') failures.push(outcome.reason);
+    const bySize = [...pieces].sort(
+      (a, b) => sizeOf(a, Number.POSITIVE_INFINITY) - sizeOf(b, Number.POSITIVE_INFINITY) || a - b,
+    );
+    const searchWindows = async (group: readonly number[]) => {
+      const searched: Promise<void>[] = [];
+      for (const piece of group) {
+        const divided = plan.divideByTime?.(piece, sizeOf(piece, Number.POSITIVE_INFINITY));
+        if (!divided) continue;
+        pending.delete(piece);
+        for (const window of divided) {
+          if (callbacks.affordable()) searched.push(searchFixed(window));
+          else callbacks.abandon(window);
+        }
+      }
+      for (const outcome of await Promise.allSettled(searched))
+        if (outcome.status === 'rejected') failures.push(outcome.reason);
+    };
+    let next = 0;
+    while (measuredExpected === 0 && next < bySize.length) await searchWindows([bySize[next++]!]);
+    await searchWindows(bySize.slice(next));
   };
 
   const fixed = await Promise.allSettled(plan.fixed.map(searchFixed));

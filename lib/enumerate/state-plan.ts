@@ -22,9 +22,12 @@ export function stateGroupOf(state: string | undefined): number | undefined {
   return group < 0 ? undefined : group;
 }
 
-/** A service's issues searched in one track (`''`: in every track at once) and one state group. */
-export function cellKey(track: Track | '', group: number): string {
-  return `${track}|${group}`;
+/**
+ * A service's issues searched in one track (`''`: in every track at once) and one state group (none: in
+ * every state).
+ */
+export function cellKey(track: Track | '', group?: number): string {
+  return `${track}|${group ?? ''}`;
 }
 
 /** What one bucket showed of one service's issues by track and state group, for plans without error types. */
@@ -33,6 +36,8 @@ export interface ServiceStates {
   readonly tracked: boolean;
   /** Distinct issues of each state group (indexed as `STATE_GROUPS`), by track (`''`: searched in every track). */
   readonly issues: ReadonlyMap<Track | '', readonly number[]>;
+  /** Distinct issues in every state, undocumented ones too. */
+  readonly allIssues: number;
   /** How often a cell's issues erred (see `cellKey`), fitted to the time windows that searched the service alone. */
   readonly errorRates: ReadonlyMap<string, number>;
   /** The searches those time windows took, by cell: a plan may take as many again. */
@@ -51,6 +56,8 @@ interface WindowIssues {
 
 interface ServiceTally {
   readonly issues: Map<Track | '', Array<Set<string>>>;
+  readonly all: Set<string>;
+  readonly tracks: Set<Track | ''>;
   readonly windows: Map<string, Map<string, WindowIssues>>;
   readonly searches: Map<string, number>;
   dividedByState: boolean;
@@ -71,7 +78,14 @@ export function observeServiceStates(
   const tallyOf = (service: string) => {
     let tally = tallies.get(service);
     if (!tally) {
-      tally = { issues: new Map(), windows: new Map(), searches: new Map(), dividedByState: false };
+      tally = {
+        issues: new Map(),
+        all: new Set(),
+        tracks: new Set(),
+        windows: new Map(),
+        searches: new Map(),
+        dividedByState: false,
+      };
       tallies.set(service, tally);
     }
     return tally;
@@ -86,6 +100,8 @@ export function observeServiceStates(
       tally.issues.set(track, groups);
       const group = stateGroupOf(stateOf(result.id));
       if (group !== undefined) groups[group]!.add(result.id);
+      tally.all.add(result.id);
+      tally.tracks.add(track);
     }
     if (leaf.filter.states)
       for (const service of leaf.filter.includeServices ?? []) tallyOf(service).dividedByState = true;
@@ -93,24 +109,23 @@ export function observeServiceStates(
     if (only === undefined || leaf.filter.anyOf || leaf.to - leaf.from >= bucketLength) continue;
     const tally = tallyOf(only);
     const range = `${leaf.from}-${leaf.to}`;
+    const addWindow = (key: string, inCell: (issueId: string) => boolean) => {
+      const windows = tally.windows.get(key) ?? new Map<string, WindowIssues>();
+      tally.windows.set(key, windows);
+      const window = windows.get(range) ?? { share: (leaf.to - leaf.from) / bucketLength, issues: new Set() };
+      windows.set(range, window);
+      tally.searches.set(key, (tally.searches.get(key) ?? 0) + 1);
+      for (const result of leaf.results)
+        if (serviceOf(result.id) === only && inCell(result.id)) window.issues.add(result.id);
+    };
+    // A window of one track counts for that track, and, with the other tracks' windows of its range, for
+    // the service searched in every track at once.
+    const tracks = new Set<Track | ''>([track, '']);
+    if (!leaf.filter.states) for (const key of tracks) addWindow(cellKey(key), () => true);
     STATE_GROUPS.forEach((states, group) => {
       if (leaf.filter.states && !leaf.filter.states.some((state) => states.includes(state))) return;
-      // A window of one track counts for that track, and, with the other tracks' windows of its range, for
-      // the service searched in every track at once.
-      for (const key of new Set([cellKey(track, group), cellKey('', group)])) {
-        const windows = tally.windows.get(key) ?? new Map<string, WindowIssues>();
-        tally.windows.set(key, windows);
-        const window = windows.get(range) ?? {
-          share: (leaf.to - leaf.from) / bucketLength,
-          issues: new Set(),
-        };
-        windows.set(range, window);
-        tally.searches.set(key, (tally.searches.get(key) ?? 0) + 1);
-        for (const result of leaf.results) {
-          if (serviceOf(result.id) === only && stateGroupOf(stateOf(result.id)) === group)
-            window.issues.add(result.id);
-        }
-      }
+      for (const key of tracks)
+        addWindow(cellKey(key, group), (issueId) => stateGroupOf(stateOf(issueId)) === group);
     });
   }
   const observed = new Map<string, ServiceStates>();
@@ -127,12 +142,11 @@ export function observeServiceStates(
     }
     observed.set(service, {
       // A service found in one track is searched in every track at once: the others would be empty searches.
-      tracked:
-        !tally.issues.has('') &&
-        [...tally.issues.values()].filter((groups) => groups.some((issues) => issues.size > 0)).length > 1,
+      tracked: !tally.tracks.has('') && tally.tracks.size > 1,
       issues: new Map(
         [...tally.issues].map(([track, groups]) => [track, groups.map((issues) => issues.size)]),
       ),
+      allIssues: tally.all.size,
       errorRates,
       timeWindowSearches: tally.searches,
       dividedByState: tally.dividedByState,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceDensityModel } from '../../lib/enumerate/density';
 import type { LeafWindow } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
-import { clauseMatches } from '../../lib/enumerate/split';
+import { clauseMatches, type SearchWindow } from '../../lib/enumerate/split';
 
 const HOUR = 3_600_000;
 const scope = { query: '*', persona: 'ALL' as const };
@@ -79,13 +79,14 @@ describe('planning a bucket from the one before', () => {
     const next = { start: HOUR, end: 2 * HOUR };
     const plan = model.initialWindows(scope, next);
     expect(plan).toEqual([
-      // 180 distinct issues, none in both halves: three equal windows of about 60 each.
-      { from: HOUR, to: HOUR + HOUR / 3, filter: { includeServices: ['huge'] } },
-      { from: HOUR + HOUR / 3, to: HOUR + (2 * HOUR) / 3, filter: { includeServices: ['huge'] } },
-      { from: HOUR + (2 * HOUR) / 3, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
+      // 180 distinct issues, none in both halves (each erred about once an hour): three equal windows of
+      // about 67 each.
+      { from: HOUR, to: HOUR + HOUR / 3, filter: { includeServices: ['huge'] } },
+      { from: HOUR + HOUR / 3, to: HOUR + (2 * HOUR) / 3, filter: { includeServices: ['huge'] } },
+      { from: HOUR + (2 * HOUR) / 3, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
       // The remainder, every service not known, rides along with a packed group.
       { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'small-1', 'small-2'] } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['small-1', 'small-2'] } },
@@ -277,5 +278,121 @@ describe('planning a bucket from the one before', () => {
     // last error came in the bucket before certainly did, and do not count, nor err again.
     expect(plannedIssues(10 * HOUR)).toBeCloseTo((80 + (80 * 98) / 100) / 2, 5);
     expect(plannedIssues(1.5 * HOUR)).toBeCloseTo((80 + (40 * 58) / 60) / 2, 5);
+  });
+
+  describe('without error types', () => {
+    const stateOfIssue = new Map<string, string>();
+    /** Issues of one service in one state, as a search window found them. */
+    const stated = (
+      from: number,
+      to: number,
+      filter: SearchFilter,
+      service: string,
+      state: string,
+      issues: number,
+      offset = 0,
+    ) => {
+      const found = leaf(from, to, filter, service, issues, offset);
+      for (const result of found.results) stateOfIssue.set(result.id, state);
+      return found;
+    };
+    const facts = factsOf(
+      (id) => serviceOfIssue.get(id),
+      () => undefined,
+      () => ({}),
+      (id) => stateOfIssue.get(id),
+    );
+    const rest = ['ACKNOWLEDGED', 'RESOLVED', 'IGNORED', 'EXCLUDED'];
+    /** The planned windows that would find an issue of this service and state. */
+    const searchingFor = (windows: readonly SearchWindow[], service: string, state: string) =>
+      windows.filter(
+        (window) =>
+          clauseMatches(window.filter, service, undefined) &&
+          (window.filter.states === undefined || window.filter.states.includes(state)),
+      );
+    // 'dense' erred all hour: its open issues filled both halves of a search by state.
+    const denseBucket = (snoozedElsewhere: boolean) => [
+      stated(0, HOUR / 2, { includeServices: ['dense'], states: ['OPEN'] }, 'dense', 'OPEN', 95),
+      stated(HOUR / 2, HOUR, { includeServices: ['dense'], states: ['OPEN'] }, 'dense', 'OPEN', 95),
+      stated(0, HOUR, { includeServices: ['dense'], states: rest }, 'dense', 'RESOLVED', 30, 500),
+      stated(0, HOUR, { includeServices: ['calm'] }, 'calm', 'OPEN', 50),
+      stated(
+        0,
+        HOUR,
+        { excludeServices: ['calm', 'dense'] },
+        'other',
+        snoozedElsewhere ? 'SNOOZED' : 'OPEN',
+        5,
+      ),
+    ];
+
+    it('divides a service that needed a state split by state again, each group searched apart, and covers every issue once', () => {
+      const model = new ServiceDensityModel();
+      model.record(scope, { start: 0, end: HOUR }, denseBucket(false), facts, false);
+      const next = { start: HOUR, end: 2 * HOUR };
+      const plan = model.plan(scope, next);
+      const windows = model.initialWindows(scope, next);
+      // The open group searches 'dense' in open states only: no search of it in every state first.
+      const open = searchingFor(windows, 'dense', 'OPEN');
+      expect(open).toHaveLength(1);
+      expect(open[0]?.filter).toEqual({ includeServices: ['dense'], states: ['OPEN'] });
+      expect(searchingFor(windows, 'dense', 'RESOLVED')[0]?.filter).toEqual({
+        includeServices: ['dense'],
+        states: rest,
+      });
+      // Pieces of different state groups never share a search: `states` is one field of the request.
+      const classes = plan.classes ?? [];
+      expect(new Set(classes).size).toBe(3);
+      for (const [service, state] of [
+        ['dense', 'OPEN'],
+        ['dense', 'IGNORED'],
+        ['calm', 'OPEN'],
+        ['calm', 'SNOOZED'],
+        ['new-service', 'SNOOZED'],
+      ] as const) {
+        expect(searchingFor(windows, service, state), `${service} ${state}`).toHaveLength(1);
+      }
+    });
+
+    it('never divides by state once a state the `states` field does not accept was seen', () => {
+      const model = new ServiceDensityModel();
+      model.record(scope, { start: 0, end: HOUR }, denseBucket(true), facts, false);
+      const windows = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+      expect(windows.some((window) => window.filter.states)).toBe(false);
+      expect(searchingFor(windows, 'dense', 'SNOOZED')).toHaveLength(1);
+    });
+
+    it('divides a busy service searched in time windows by its error rate, in every state at once', () => {
+      const model = new ServiceDensityModel();
+      // 240 issues, 60 per quarter, none in two: each erred about once an hour.
+      const quarters = [0, 1, 2, 3].map((index) =>
+        stated(
+          (index * HOUR) / 4,
+          ((index + 1) * HOUR) / 4,
+          { includeServices: ['busy'] },
+          'busy',
+          index % 2 ? 'OPEN' : 'RESOLVED',
+          60,
+          index * 60,
+        ),
+      );
+      model.record(
+        scope,
+        { start: 0, end: HOUR },
+        [...quarters, stated(0, HOUR, { excludeServices: ['busy'] }, 'other', 'OPEN', 5)],
+        facts,
+        false,
+      );
+      const windows = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+      const busy = windows.filter((window) => window.filter.includeServices?.includes('busy'));
+      // The rate r fits 240 × (1 − e^(−r / 4)) = 60: r = 1.15, and 240 × (1 − e^(−r / w)) ≤ 88 first holds
+      // for w = 3 (77 issues a window; 105 for w = 2).
+      expect(busy.map((window) => [window.from - HOUR, window.to - HOUR])).toEqual([
+        [0, HOUR / 3],
+        [HOUR / 3, (2 * HOUR) / 3],
+        [(2 * HOUR) / 3, HOUR],
+      ]);
+      expect(busy.every((window) => window.filter.states === undefined)).toBe(true);
+    });
   });
 });

@@ -10,7 +10,9 @@ const HOUR = 3_600_000;
 function bucketOf(
   issues: Record<string, number>,
   planned: Record<string, number>,
-  options: Pick<BucketPlan, 'togetherFirst' | 'divisibleByTime' | 'divideByTime'> & { budget?: number } = {},
+  options: Pick<BucketPlan, 'togetherFirst' | 'divisibleByTime' | 'divideByTime' | 'classes'> & {
+    budget?: number;
+  } = {},
 ) {
   const { budget, ...planOptions } = options;
   const services = Object.keys(planned);
@@ -67,6 +69,19 @@ function bucketOf(
 const servicesOf = (window: SearchWindow) => window.filter.includeServices ?? [];
 
 describe('searching a plan', () => {
+  it('never packs pieces of different classes into one search', async () => {
+    const planned = { a: 15, b: 15, c: 15, d: 15 };
+    const together = bucketOf(planned, planned);
+    expect(await together.run()).toEqual([]);
+    expect(together.searched.map(servicesOf)).toEqual([['a', 'b', 'c', 'd']]);
+    const apart = bucketOf(planned, planned, { classes: ['open', 'rest', 'open', 'rest'] });
+    expect(await apart.run()).toEqual([]);
+    expect(apart.searched.map(servicesOf).map((services) => [...services].sort())).toEqual([
+      ['a', 'c'],
+      ['b', 'd'],
+    ]);
+  });
+
   it('packs what is left by how much busier the first search found the bucket than planned', async () => {
     // Every service holds 1.3 times what the plan expects.
     const bucket = bucketOf(

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SearchEngine } from '../../lib/simulator/search';
 import { runQuery } from '../../lib/warehouse/duckdb';
 import { HIVE_DEFAULT_PARTITION, unescapePartitionValue } from '../../lib/warehouse/layout';
 import { type Harness, HOUR, startHarness } from '../support/harness';
@@ -221,6 +222,27 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
     expect(harness.simulator.stats.byStatus['400']).toBeLessThan(6);
     expectExact(await harness.verify());
+  });
+
+  it('without the error-type facet, plans a continuously dense service by state from the bucket before, within 3 × the bound', async () => {
+    const started = await startHarness(
+      { distribution: 'dense', issues: 400, services: 8, seed: 1 },
+      { refusedQueryFields: ['error.type'] },
+    );
+    harness = started;
+    const manifest = await started.export();
+    const comparison = await started.verify();
+    expectExact(comparison);
+    expect(manifest.searches).toBeLessThanOrEqual(3 * Math.ceil(comparison.expected / 100));
+    // After the first bucket, the service whose open issues err all hour is searched by state group from
+    // the start: no saturated search of it first.
+    const later = started.simulator.stats.searchLog.filter(
+      (search) => search.from >= started.simulator.org.from + HOUR,
+    );
+    expect(later.some((search) => search.states?.join() === 'OPEN')).toBe(true);
+    const engine = new SearchEngine(started.simulator.org);
+    const saturated = later.filter((search) => engine.search(search, new Set()).data.length >= 100);
+    expect(saturated).toEqual([]);
   });
 
   it('same-millisecond collisions that states can still split are exported exactly', async () => {

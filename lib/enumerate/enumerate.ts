@@ -234,10 +234,13 @@ export async function enumerateBucket(
    * louder than the quietest one shown stands for itself alone: the issues a search did not show are all
    * at most as loud as the quietest it did, so a loud issue says little about how many hide behind it.
    */
+  /** The first search of a bucket with nothing to plan from: it names no error type, so it stands even if they are refused. */
+  let firstSearch: SearchResponseWire | undefined;
   const discover = async (): Promise<unknown> => {
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     try {
       const first = await searchPlanned(window);
+      firstSearch = first;
       const issue = (issueId: string) => context.issueOf(issueId)?.attributes;
       const sampleOfResponse = (response: SearchResponseWire) =>
         sampleOf(
@@ -317,7 +320,12 @@ export async function enumerateBucket(
     leaves.length = 0;
     incomplete.length = 0;
     for (const kind of SPLIT_KINDS) splits[kind] = 0;
-    failure = await runPlan(wholeBucketPlan(bucket, false));
+    failure = firstSearch
+      ? await settle({ from: bucket.start, to: bucket.end, filter: {} }, firstSearch).then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+      : await runPlan(wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, splits, incomplete };

@@ -11,6 +11,7 @@ import {
   sampleOf,
   scaleSample,
   splitSample,
+  withoutErrorTypes,
 } from './error-type-plan';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
@@ -236,6 +237,7 @@ export async function enumerateBucket(
    */
   /** The first search of a bucket with nothing to plan from: it names no error type, so it stands even if they are refused. */
   let firstSearch: SearchResponseWire | undefined;
+  let plannedWithoutErrorTypes: (() => Promise<unknown>) | undefined;
   const discover = async (): Promise<unknown> => {
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     try {
@@ -302,13 +304,19 @@ export async function enumerateBucket(
           tailIssues += head.totalIssues;
         }
       }
-      if (deepestSaturated) return await runPlan(planByErrorType(observation!, bucket, true));
-      const [tailOutcome, headFailure] = await Promise.allSettled([
-        settle(tail, response),
-        runPlan(planByErrorType(observation!, bucket, false)),
-      ]);
-      if (tailOutcome.status === 'rejected') return tailOutcome.reason;
-      return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;
+      const searchFrom = async (sampled: ErrorTypeObservation): Promise<unknown> => {
+        if (deepestSaturated) return await runPlan(planByErrorType(sampled, bucket, true));
+        const [tailOutcome, headFailure] = await Promise.allSettled([
+          settle(tail, response),
+          runPlan(planByErrorType(sampled, bucket, false)),
+        ]);
+        if (tailOutcome.status === 'rejected') return tailOutcome.reason;
+        return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;
+      };
+      // Should the API refuse error types, the same sample plans the bucket by service alone.
+      const sampled = observation!;
+      plannedWithoutErrorTypes = () => searchFrom(withoutErrorTypes(sampled));
+      return await searchFrom(sampled);
     } catch (error) {
       return error;
     }
@@ -320,12 +328,14 @@ export async function enumerateBucket(
     leaves.length = 0;
     incomplete.length = 0;
     for (const kind of SPLIT_KINDS) splits[kind] = 0;
-    failure = firstSearch
-      ? await settle({ from: bucket.start, to: bucket.end, filter: {} }, firstSearch).then(
-          () => undefined,
-          (error: unknown) => error,
-        )
-      : await runPlan(wholeBucketPlan(bucket, false));
+    failure = plannedWithoutErrorTypes
+      ? await plannedWithoutErrorTypes()
+      : firstSearch
+        ? await settle({ from: bucket.start, to: bucket.end, filter: {} }, firstSearch).then(
+            () => undefined,
+            (error: unknown) => error,
+          )
+        : await runPlan(wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, splits, incomplete };

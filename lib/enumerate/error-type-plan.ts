@@ -497,6 +497,19 @@ export function scaleSample(sample: Sample, head: readonly string[], scale: numb
   return { services, withoutService: 0, totalIssues };
 }
 
+/** The same observation with its error types forgotten: a plan made from it names services only. */
+export function withoutErrorTypes(observation: ErrorTypeObservation): ErrorTypeObservation {
+  return {
+    ...observation,
+    services: new Map(
+      [...observation.services].map(([service, counts]) => [
+        service,
+        { total: counts.total, byType: new Map(), untyped: counts.total, newTypes: 0 },
+      ]),
+    ),
+  };
+}
+
 /** Two observations of different services, as one. */
 export function mergeObservations(
   first: ErrorTypeObservation,

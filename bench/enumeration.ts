@@ -13,6 +13,7 @@ import {
   type OrgOptions,
   resolveOrgOptions,
 } from '../lib/simulator';
+import type { QueryField } from '../lib/simulator/query';
 import { compareWithGroundTruth } from '../lib/simulator/verify';
 import { openWarehouse } from '../lib/warehouse/duckdb';
 import { forkBenchScript, nextMessage, runBenchChild } from './child';
@@ -38,6 +39,8 @@ export interface OrgShape {
   readonly reduced?: OrgShape;
   /** The most searches per ceil(issue-buckets / 100) the shape may take; none for shapes only reported. */
   readonly target?: number;
+  /** Query fields the simulated API refuses with a 400, as an API without the error-type facet would. */
+  readonly refusedQueryFields?: readonly QueryField[];
 }
 
 export interface SearchBounds {
@@ -81,6 +84,8 @@ export interface EnumerationResult {
     readonly services: number;
     readonly hours: number;
     readonly seed: number;
+    /** Query fields the simulated API refused, when any. */
+    readonly refusedQueryFields?: readonly QueryField[];
   };
   readonly bounds: SearchBounds;
   /** Searches of the reported seed's run. */
@@ -156,12 +161,13 @@ async function exportAgainstSimulatorChild(
   orgOptions: OrgOptions,
   outDir: string,
   timeoutMs: number,
+  refusedQueryFields: readonly QueryField[] = [],
 ): Promise<{ exported: ExportChildResult; simulator: SimulatorChildResult }> {
   const resolved = resolveOrgOptions(orgOptions);
   const simulatorChild = forkBenchScript('./simulator-child.ts');
   try {
     const ready = nextMessage<SimulatorChildReady>(simulatorChild, 'ready');
-    simulatorChild.send({ type: 'input', value: { org: orgOptions } });
+    simulatorChild.send({ type: 'input', value: { org: orgOptions, refusedQueryFields } });
     const { url } = await ready;
     const input: ExportChildInput = {
       simulatorUrl: url,
@@ -182,7 +188,12 @@ async function exportAgainstSimulatorChild(
 async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
   const outDir = await mkdtemp(join(tmpdir(), 'ete-bench-warehouse-'));
   try {
-    const { exported, simulator } = await exportAgainstSimulatorChild(shape.org, outDir, shape.timeoutMs);
+    const { exported, simulator } = await exportAgainstSimulatorChild(
+      shape.org,
+      outDir,
+      shape.timeoutMs,
+      shape.refusedQueryFields,
+    );
     const org = generateOrg(shape.org);
     const range = { from: org.from, to: org.to };
     const truth = groundTruth(org, { ...range, bucketMs: HOUR });
@@ -213,6 +224,7 @@ async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
         services: org.options.services,
         hours: round((org.to - org.from) / HOUR, 1),
         seed: org.seed,
+        ...(shape.refusedQueryFields?.length ? { refusedQueryFields: shape.refusedQueryFields } : {}),
       },
       bounds,
       searches: exported.searches,

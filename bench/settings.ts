@@ -122,6 +122,33 @@ export const FULL_SETTINGS: BenchSettings = {
       timeoutMs: 3 * MINUTE,
       seeds: [8, 9],
     },
+    // The same orgs served by an API that refuses `@error.type` (a 400), as one without that facet would:
+    // services, tracks, states and time are all that divide them, and a search by state is used only where
+    // time cannot divide a service, since it cannot find an issue in an undocumented state.
+    {
+      name: 'sparse, API without error types',
+      target: 1.5,
+      org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
+      refusedQueryFields: ['error.type'],
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
+    {
+      name: 'bursty, API without error types',
+      target: 1.5,
+      org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
+      refusedQueryFields: ['error.type'],
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
+    {
+      name: 'dense, API without error types',
+      target: 3,
+      org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
+      refusedQueryFields: ['error.type'],
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    },
     // Busier versions of the same orgs: services well beyond one search per bucket.
     {
       name: 'sparse ×2',

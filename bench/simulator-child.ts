@@ -1,9 +1,11 @@
 /**
  * The simulated Datadog in its own process, so the exporter's peak RSS (measured in another child) does
- * not include the org and its occurrences, and both sides get a core each. Protocol: `input` (org options)
+ * not include the org and its occurrences, and both sides get a core each. Protocol: `input` (org options,
+ * query fields to refuse)
  * → `ready` (url) … `stop` → `result` (this process's peak RSS and request counts).
  */
 import { generateOrg, type OrgOptions, startSimulator } from '../lib/simulator';
+import type { QueryField } from '../lib/simulator/query';
 import { peakRssBytes } from './child';
 
 export interface SimulatorChildReady {
@@ -19,12 +21,20 @@ export interface SimulatorChildResult {
   readonly byStatus: Record<string, number>;
 }
 
-process.once('message', async (message: { type: string; value: { org: OrgOptions } }) => {
+interface SimulatorChildInput {
+  readonly org: OrgOptions;
+  readonly refusedQueryFields?: readonly QueryField[];
+}
+
+process.once('message', async (message: { type: string; value: SimulatorChildInput }) => {
   try {
     const started = performance.now();
     const org = generateOrg(message.value.org);
     const generateMs = performance.now() - started;
-    const simulator = await startSimulator({ org });
+    const simulator = await startSimulator({
+      org,
+      refusedQueryFields: message.value.refusedQueryFields ?? [],
+    });
     process.on('message', async (next: { type: string }) => {
       if (next.type !== 'stop') return;
       const { requests, searches, byStatus } = simulator.stats;

@@ -37,6 +37,7 @@ export function runSummary(manifest: RunManifest, manifestLocation: string) {
     buckets,
     searches: manifest.searches,
     plans_loaded: manifest.plans_loaded,
+    searches_by_state: manifest.searches_by_state,
     splits: manifest.splits,
     incomplete_windows: manifest.incomplete_windows.length,
     rows: manifest.rows,

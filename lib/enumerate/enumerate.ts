@@ -41,6 +41,11 @@ export interface BucketEnumeration {
   readonly scope: SearchScope;
   readonly leaves: readonly LeafWindow[];
   readonly searches: number;
+  /**
+   * Searches that named `states`: they cannot find an issue in a state newer than the documented ones,
+   * which no search of the run had shown when they were made.
+   */
+  readonly searchesByState: number;
   readonly splits: Record<SplitKind, number>;
   readonly incomplete: readonly IncompleteWindow[];
 }
@@ -116,9 +121,11 @@ export async function enumerateBucket(
   const incomplete: IncompleteWindow[] = [];
   const splits = emptySplitCounts();
   let searches = 0;
+  let searchesByState = 0;
 
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
     searches += 1;
+    if (window.filter.states) searchesByState += 1;
     const response = await context.api.searchIssues({
       query: buildSearchQuery(scope.query, window.filter),
       from: window.from,
@@ -338,5 +345,5 @@ export async function enumerateBucket(
         : await runPlan(wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
-  return { bucket, scope, leaves, searches, splits, incomplete };
+  return { bucket, scope, leaves, searches, searchesByState, splits, incomplete };
 }

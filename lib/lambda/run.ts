@@ -268,6 +268,7 @@ export async function runScheduledExport(
     ...result,
     searches: manifest.searches,
     plans_loaded: manifest.plans_loaded,
+    searches_by_state: manifest.searches_by_state,
     api: manifest.api,
   });
   return result;

@@ -240,6 +240,9 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       (search) => search.from >= started.simulator.org.from + HOUR,
     );
     expect(later.some((search) => search.states?.join() === 'OPEN')).toBe(true);
+    expect(manifest.searches_by_state).toBe(
+      started.simulator.stats.searchLog.filter((search) => search.states).length,
+    );
     const engine = new SearchEngine(started.simulator.org);
     const saturated = later.filter((search) => engine.search(search, new Set()).data.length >= 100);
     expect(saturated).toEqual([]);

@@ -70,10 +70,7 @@ const MAX_ERROR_RATE = 1000;
  * each errs at random moments, `rate` times a bucket on average: a window of a type erring throughout finds
  * nearly all of them, one of a type erring once finds its share. The rate that fits every window searched.
  */
-export function fitErrorRate(
-  windows: ReadonlyArray<{ share: number; found: number }>,
-  issues: number,
-): number {
+function fitErrorRate(windows: ReadonlyArray<{ share: number; found: number }>, issues: number): number {
   const foundInAll = windows.reduce((sum, window) => sum + window.found, 0);
   const expectedAt = (rate: number) =>
     windows.reduce((sum, window) => sum + issues * (1 - Math.exp(-rate * window.share)), 0);
@@ -89,10 +86,21 @@ export function fitErrorRate(
 }
 
 /** The issues of one error type that one time window of a bucket found. */
-interface WindowIssues {
+export interface WindowIssues {
   /** The share of the bucket the window covers. */
   readonly share: number;
   readonly issues: Set<string>;
+}
+
+/** The error rate that fits what these windows found of one set of issues; `undefined` if they found none. */
+export function errorRateOf(windows: Iterable<WindowIssues>): number | undefined {
+  const all = [...windows];
+  const distinct = new Set(all.flatMap((window) => [...window.issues])).size;
+  if (distinct === 0) return undefined;
+  return fitErrorRate(
+    all.map((window) => ({ share: window.share, found: window.issues.size })),
+    distinct,
+  );
 }
 
 /** What a bucket's time windows showed of one service's error types. */
@@ -135,12 +143,11 @@ function observeTimeWindows(
   }
   const byService = new Map<string, TimeWindowObservation>();
   for (const { service, errorType, searches, windows } of types.values()) {
-    const distinct = new Set([...windows.values()].flatMap((window) => [...window.issues])).size;
-    if (distinct === 0) continue;
-    const found = [...windows.values()].map((window) => ({ share: window.share, found: window.issues.size }));
+    const errorRate = errorRateOf(windows.values());
+    if (errorRate === undefined) continue;
     const observed = byService.get(service) ?? { errorRates: new Map(), timeWindowSearches: new Map() };
     byService.set(service, observed);
-    observed.errorRates.set(errorType, fitErrorRate(found, distinct));
+    observed.errorRates.set(errorType, errorRate);
     observed.timeWindowSearches.set(errorType, searches);
   }
   return byService;

@@ -1,6 +1,6 @@
 import { ISSUE_STATES, type Track } from '../datadog/types';
 import type { LeafWindow } from './enumerate';
-import { fitErrorRate } from './error-type-plan';
+import { errorRateOf, type WindowIssues } from './error-type-plan';
 
 /**
  * The states a busy service's issues are searched in when error types cannot divide it: open issues apart
@@ -47,11 +47,6 @@ export interface ServiceStates {
    * search by state cannot find an issue in a state newer than the documented ones.
    */
   readonly dividedByState: boolean;
-}
-
-interface WindowIssues {
-  readonly share: number;
-  readonly issues: Set<string>;
 }
 
 interface ServiceTally {
@@ -132,13 +127,8 @@ export function observeServiceStates(
   for (const [service, tally] of tallies) {
     const errorRates = new Map<string, number>();
     for (const [key, windows] of tally.windows) {
-      const distinct = new Set([...windows.values()].flatMap((window) => [...window.issues])).size;
-      if (distinct === 0) continue;
-      const found = [...windows.values()].map((window) => ({
-        share: window.share,
-        found: window.issues.size,
-      }));
-      errorRates.set(key, fitErrorRate(found, distinct));
+      const errorRate = errorRateOf(windows.values());
+      if (errorRate !== undefined) errorRates.set(key, errorRate);
     }
     observed.set(service, {
       // A service found in one track is searched in every track at once: the others would be empty searches.

@@ -59,8 +59,8 @@ export interface BucketPlan {
     track?: Track,
   ): number | undefined;
   /**
-   * Pieces of different classes are never searched together: they search different `states`, a field of
-   * the request that one search cannot vary. Without classes, any pieces may share a search.
+   * Pieces of different classes are never searched together: they search different `states` or `track`,
+   * fields of the request that one search cannot vary. Without classes, any pieces may share a search.
    */
   readonly classes?: readonly string[];
   /**
@@ -397,12 +397,12 @@ function classOf(piece: ServicePiece): string {
 /**
  * Plans a bucket without error types from how the one before divided by service, track, state and time.
  * Services are pieces, packed into searches by `searchPlan`; the last piece is every service not known,
- * found by excluding the others (it also catches services never seen before, at no extra search). With
- * `states` (given only while every issue seen was in a state the `states` field accepts), a busy service
- * found in one track is divided into its state groups instead of by track or time: groups pack with the
- * same group of other services, and one too big for a search is divided into equal time windows sized by
- * how often its issues erred. Services found in several tracks replay the windows by track and time that
- * fit the bucket before.
+ * found by excluding the others (it also catches services never seen before, at no extra search). A busy
+ * service in one track that time windows divided is divided into equal windows again, sized by how often
+ * its issues erred. A busy service whose search had to be divided by state (its issues err all hour) is
+ * divided into its state groups, per track when it errs in several, while `statesDivide` holds: each
+ * group packs with the same group of other services, and one too big for a search is divided by time
+ * like a service. Any other busy service replays the windows by track and time that fit the bucket before.
  */
 function planByService(
   observation: Observation,

@@ -176,6 +176,7 @@ export async function runExport(
   };
 
   const unavailableSplits = new Set<SplitKind>();
+  const stateProbes = new Map<string, Promise<void> | 'done'>();
   const exportBucket = async (bucket: Bucket): Promise<void> => {
     const searchStarted = now();
     const bucketHydrator = hydrator.forBucket();
@@ -190,10 +191,11 @@ export async function runExport(
             statesSeenInRun: hydrator.states,
             maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
             unavailableSplits,
+            stateProbes,
           },
           scope,
           bucket,
-          density.plan(scope, bucket),
+          density.plan(scope, bucket, hydrator.states),
         ),
       );
     }

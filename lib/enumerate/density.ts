@@ -644,7 +644,12 @@ export class ServiceDensityModel {
    * doubles as the remainder (`-service:(every other known service)`), which also catches services never
    * seen before, at no extra search.
    */
-  plan(scope: SearchScope, bucket: Bucket): BucketPlan {
+  plan(
+    scope: SearchScope,
+    bucket: Bucket,
+    /** States the run has seen so far; one the `states` field does not accept stops division by state. */
+    statesSeenInRun: ReadonlySet<string> = new Set(),
+  ): BucketPlan {
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
       return wholeBucketPlan(bucket, true);
@@ -660,7 +665,10 @@ export class ServiceDensityModel {
     const predicted = this.stateActivity
       .get(describeScope(scope))
       ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
-    return planByService(observation, bucket, !this.undocumentedStates.has(describeScope(scope)), predicted);
+    const statesDivide =
+      !this.undocumentedStates.has(describeScope(scope)) &&
+      [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
+    return planByService(observation, bucket, statesDivide, predicted);
   }
 
   /**

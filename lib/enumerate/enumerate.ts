@@ -65,6 +65,11 @@ export interface EnumerationContext {
    * syntax rather than documented for issue search, so a 400 on it retires it instead of failing the run.
    */
   readonly unavailableSplits: Set<SplitKind>;
+  /**
+   * Windows' issues (see `issuesDividedByState`) probed for undocumented states in this run, or being
+   * probed: a division by state waits for its probe.
+   */
+  readonly stateProbes: Map<string, Promise<void> | 'done'>;
 }
 
 /** The API refused the search's query (400), as it does a facet it does not support. */
@@ -88,6 +93,19 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
 const DISCOVERY_LEVELS = 3;
 /** An issue shown with more than this many times the errors of the quietest issue shown is loud. */
 const LOUD_ISSUE_FACTOR = 4;
+
+/**
+ * A window about to be divided by state is first probed in every state over this share of its length,
+ * then a share of that when the probe saturates, at most this many times.
+ */
+const STATE_PROBE_SHARE = 16;
+const STATE_PROBE_ATTEMPTS = 3;
+
+/** What a window divided by state holds, whatever its time range and states: probed once per run. */
+function issuesDividedByState(window: SearchWindow): string {
+  const { states: _states, ...facets } = window.filter;
+  return describeFilter(facets);
+}
 
 /** Two saturated halves sharing this share of their issues are one set of issues erroring throughout. */
 const CONTINUOUS_OVERLAP = 0.5;
@@ -152,6 +170,24 @@ export async function enumerateBucket(
     });
   };
 
+  /**
+   * A search by state cannot find an issue in an undocumented state, and a run that has not seen one
+   * cannot tell. Before a window's issues are first divided by state in a run, a short stretch at its
+   * start is searched in every state: only issues erring all the time are divided by state, and most of
+   * them err there too, so an undocumented state in use is likely seen, and the split refused, before an
+   * issue in it is missed. Its results only serve that; the window is still divided as a whole.
+   */
+  const probeStates = async (window: SearchWindow): Promise<void> => {
+    const { states: _states, ...filter } = window.filter;
+    let length = Math.floor((window.to - window.from) / STATE_PROBE_SHARE);
+    for (let attempt = 0; attempt < STATE_PROBE_ATTEMPTS && length >= 1; attempt++) {
+      if (searches + 1 > context.maxSearchesPerBucket) return;
+      const probe = await search({ from: window.from, to: window.from + length, filter });
+      if (!isSaturated(probe.data.length)) return;
+      length = Math.floor(length / STATE_PROBE_SHARE);
+    }
+  };
+
   const settle = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
     if (!isSaturated(response.data.length)) {
       leaves.push({ from: window.from, to: window.to, filter: window.filter, results: response.data });
@@ -176,6 +212,22 @@ export async function enumerateBucket(
         `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track, error type or state`,
       );
       return;
+    }
+    const probeKey = issuesDividedByState(window);
+    if (split.kind === 'states' && context.stateProbes.get(probeKey) !== 'done') {
+      // Windows divided at the same time wait for the one probe of their issues.
+      const pending = context.stateProbes.get(probeKey);
+      if (pending instanceof Promise) await pending;
+      else {
+        const probing = probeStates(window);
+        context.stateProbes.set(probeKey, probing);
+        try {
+          await probing;
+        } finally {
+          context.stateProbes.set(probeKey, 'done');
+        }
+      }
+      return settle(window, response);
     }
     if (searches + split.windows.length > context.maxSearchesPerBucket) {
       declareIncomplete(

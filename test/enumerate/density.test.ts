@@ -362,6 +362,14 @@ describe('planning a bucket from the one before', () => {
       expect(searchingFor(windows, 'dense', 'SNOOZED')).toHaveLength(1);
     });
 
+    it('nor once any search of the run showed one, such as a probe before a division by state', () => {
+      const model = new ServiceDensityModel();
+      model.record(scope, { start: 0, end: HOUR }, denseBucket(false), facts, false);
+      const next = { start: HOUR, end: 2 * HOUR };
+      expect(model.plan(scope, next, new Set(['OPEN'])).classes).toContain('|0');
+      expect(model.plan(scope, next, new Set(['OPEN', 'SNOOZED'])).classes).not.toContain('|0');
+    });
+
     it('divides a busy service searched in time windows by its error rate, in every state at once', () => {
       const model = new ServiceDensityModel();
       // 240 issues, 60 per quarter, none in two: each erred about once an hour.

@@ -46,6 +46,7 @@ const context = (api: ErrorTrackingApi) => ({
   statesSeenInRun: new Set<string>(),
   maxSearchesPerBucket: 50,
   unavailableSplits: new Set<SplitKind>(),
+  stateProbes: new Map(),
 });
 
 /** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it within the budget. */
@@ -140,6 +141,7 @@ describe('enumerating a planned bucket', () => {
         statesSeenInRun: new Set(),
         maxSearchesPerBucket: 50,
         unavailableSplits,
+        stateProbes: new Map(),
       },
       scope,
       bucket,

@@ -286,6 +286,12 @@ export async function enumerateBucket(
     return failures.find((failure) => failure instanceof PlanRefusedError) ?? failures[0];
   };
   /**
+   * The first search of a bucket with nothing to plan from, which names no error type: it stands even if
+   * the API refuses them, and so does the sample it and the searches after it took, to plan by service.
+   */
+  let firstSearch: SearchResponseWire | undefined;
+  let plannedWithoutErrorTypes: (() => Promise<unknown>) | undefined;
+  /**
    * A bucket with nothing to plan from: a saturated first search, plus a search of the services it showed
    * least, sizes a plan for the rest (see `splitSample`), instead of dividing blindly level by level. When
    * that second search saturates too, the services it showed least are searched the same way, a level
@@ -294,9 +300,6 @@ export async function enumerateBucket(
    * louder than the quietest one shown stands for itself alone: the issues a search did not show are all
    * at most as loud as the quietest it did, so a loud issue says little about how many hide behind it.
    */
-  /** The first search of a bucket with nothing to plan from: it names no error type, so it stands even if they are refused. */
-  let firstSearch: SearchResponseWire | undefined;
-  let plannedWithoutErrorTypes: (() => Promise<unknown>) | undefined;
   const discover = async (): Promise<unknown> => {
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     try {

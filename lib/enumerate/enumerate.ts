@@ -286,10 +286,9 @@ export async function enumerateBucket(
     return failures.find((failure) => failure instanceof PlanRefusedError) ?? failures[0];
   };
   /**
-   * The first search of a bucket with nothing to plan from, which names no error type: it stands even if
-   * the API refuses them, and so does the sample it and the searches after it took, to plan by service.
+   * Discovery's searches name no error type, so should the API refuse them in the plan made from its
+   * sample, the same sample plans the bucket by service.
    */
-  let firstSearch: SearchResponseWire | undefined;
   let plannedWithoutErrorTypes: (() => Promise<unknown>) | undefined;
   /**
    * A bucket with nothing to plan from: a saturated first search, plus a search of the services it showed
@@ -304,7 +303,6 @@ export async function enumerateBucket(
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     try {
       const first = await searchPlanned(window);
-      firstSearch = first;
       const issue = (issueId: string) => context.issueOf(issueId)?.attributes;
       const sampleOfResponse = (response: SearchResponseWire) =>
         sampleOf(
@@ -392,12 +390,7 @@ export async function enumerateBucket(
     for (const kind of SPLIT_KINDS) splits[kind] = 0;
     failure = plannedWithoutErrorTypes
       ? await plannedWithoutErrorTypes()
-      : firstSearch
-        ? await settle({ from: bucket.start, to: bucket.end, filter: {} }, firstSearch).then(
-            () => undefined,
-            (error: unknown) => error,
-          )
-        : await runPlan(wholeBucketPlan(bucket, false));
+      : await runPlan(wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, searchesByState, splits, incomplete };

@@ -3,13 +3,14 @@ import type { Bucket } from './buckets';
 import type { LeafWindow } from './enumerate';
 import {
   blendObservations,
+  divisionByTime,
   type ErrorTypeObservation,
-  equalTimeWindows,
-  MAX_TIME_WINDOWS,
   observeErrorTypes,
   planByErrorType,
   TIME_DIVISIBLE_ABOVE,
   TIME_WINDOWS_ABOVE,
+  type TimeDivision,
+  timeDivision,
 } from './error-type-plan';
 import { IssueActivity, type IssueFacts } from './issue-activity';
 import type { SearchFilter } from './query';
@@ -421,27 +422,27 @@ function planByService(
   };
   const whole = (filter: SearchFilter): SearchWindow => ({ from: bucket.start, to: bucket.end, filter });
   const states = observation.states;
-  const byState = (service: string) => statesDivide && states?.get(service)?.dividedByState === true;
-  const timeWindowsOfService = (service: string, expected: number) => {
-    const serviceStates = states?.get(service);
-    const errorRate = serviceStates?.errorRates.get(cellKey(''));
-    if (!serviceStates || errorRate === undefined) return undefined;
-    const maxWindows = Math.max(MAX_TIME_WINDOWS, serviceStates.timeWindowSearches.get(cellKey('')) ?? 0);
-    return equalTimeWindows(bucket, { includeServices: [service] }, expected, errorRate, maxWindows);
-  };
-  // A service in one track searched in time windows is divided by time again, sized by its rate, unless
-  // its issues err so often that no windows would divide them (those replay what fit the bucket before).
-  const byTime = (service: string) => {
-    const serviceStates = states?.get(service);
-    return (
-      serviceStates !== undefined &&
-      !byState(service) &&
-      !serviceStates.tracked &&
-      serviceStates.allIssues > TIME_DIVISIBLE_ABOVE &&
-      timeWindowsOfService(service, serviceStates.allIssues) !== undefined
+  // How each busy service is divided: by state group, by time as a whole, or (absent) as the bucket before.
+  const divisionOf = new Map<string, 'state' | TimeDivision>();
+  for (const [service, serviceStates] of states ?? []) {
+    if (statesDivide && serviceStates.dividedByState) {
+      divisionOf.set(service, 'state');
+      continue;
+    }
+    const errorRate = serviceStates.errorRates.get(cellKey(''));
+    if (serviceStates.tracked || errorRate === undefined || serviceStates.allIssues <= TIME_DIVISIBLE_ABOVE)
+      continue;
+    // A service in one track searched in time windows is divided by time again, sized by its rate, unless
+    // its issues err so often that no windows would divide them (those replay what fit the bucket before).
+    const windowsOf = timeDivision(
+      bucket,
+      { includeServices: [service] },
+      errorRate,
+      serviceStates.timeWindowSearches.get(cellKey('')),
     );
-  };
-  const planned = (service: string) => byState(service) || byTime(service);
+    if (windowsOf(serviceStates.allIssues)) divisionOf.set(service, windowsOf);
+  }
+  const planned = (service: string) => divisionOf.has(service);
   const fixed: ExpectedWindow[] = [];
   for (const [service, replayed] of observation.replay) {
     if (planned(service)) continue;
@@ -471,20 +472,19 @@ function planByService(
   ].sort();
   if (knownServices.length === 0) return wholeBucketPlan(bucket, false);
   const pieces: ServicePiece[] = [];
-  const divisible = new Map<number, (expected: number) => ExpectedWindow[] | undefined>();
+  const divisible = new Map<number, TimeDivision>();
   const pieceOfService = new Map<string, number>();
   // A state-divided service's parts, by track ('' for every track) and state group ('' for every state).
   const partsOfService = new Map<string, Map<string, number>>();
   for (const service of knownServices) {
-    if (byTime(service)) {
-      const serviceStates = states!.get(service)!;
-      const issues = blend(serviceStates.allIssues, service);
-      const index = pieces.push({ service, issues }) - 1;
+    const division = divisionOf.get(service);
+    if (division instanceof Function) {
+      const index = pieces.push({ service, issues: blend(states!.get(service)!.allIssues, service) }) - 1;
       pieceOfService.set(service, index);
-      divisible.set(index, (expected) => timeWindowsOfService(service, expected));
+      divisible.set(index, division);
       continue;
     }
-    const serviceStates = byState(service) ? states?.get(service) : undefined;
+    const serviceStates = division === 'state' ? states?.get(service) : undefined;
     if (!serviceStates) {
       const counted = observation.untracked.get(service);
       if (counted !== undefined)
@@ -517,12 +517,16 @@ function planByService(
         parts.set(`${track}|${group}`, index);
         const errorRate = serviceStates.errorRates.get(cellKey(track, group));
         if (errorRate === undefined || issues <= TIME_DIVISIBLE_ABOVE) return;
-        const maxWindows = Math.max(
-          MAX_TIME_WINDOWS,
-          serviceStates.timeWindowSearches.get(cellKey(track, group)) ?? 0,
-        );
         const filter: SearchFilter = { includeServices: [service], ...inTrack, states: [...stateGroup] };
-        divisible.set(index, (expected) => equalTimeWindows(bucket, filter, expected, errorRate, maxWindows));
+        divisible.set(
+          index,
+          timeDivision(
+            bucket,
+            filter,
+            errorRate,
+            serviceStates.timeWindowSearches.get(cellKey(track, group)),
+          ),
+        );
       });
     }
   }
@@ -533,13 +537,7 @@ function planByService(
       fixed,
       pieces: pieces.map((piece) => piece.issues),
       classes: pieces.map(classOf),
-      ...(divisible.size > 0
-        ? {
-            divisibleByTime: new Set(divisible.keys()),
-            divideByTime: (piece: number, expected: number) =>
-              expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected) : undefined,
-          }
-        : {}),
+      ...divisionByTime(divisible),
       windowOf(group) {
         const named = group.filter((piece) => piece !== remainder).map((piece) => pieces[piece]!.service!);
         const { track, stateGroup } = pieces[group[0]!]!;

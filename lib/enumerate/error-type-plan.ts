@@ -268,31 +268,48 @@ export const TIME_DIVISIBLE_ABOVE = TIME_WINDOWS_ABOVE * 0.75;
 /** Each time window of such a type is sized to hold about this many issues. */
 const TIME_WINDOW_LIMIT = LATER_SEARCH_LIMIT;
 /** At most this many windows, or as many searches as the type took the last time it was divided. */
-export const MAX_TIME_WINDOWS = 16;
+const MAX_TIME_WINDOWS = 16;
+
+/** Time windows that together find a set of issues expected to number `issues`; `undefined` if none can. */
+export type TimeDivision = (issues: number) => ExpectedWindow[] | undefined;
 
 /**
  * Equal time windows of one filter's issues (one service's error type, say), as few as keep each to
  * `TIME_WINDOW_LIMIT` issues (see `fitErrorRate`), or `undefined` when its issues error so often that
  * windows would not divide them.
  */
-export function equalTimeWindows(
+export function timeDivision(
   bucket: Bucket,
   filter: SearchFilter,
-  issues: number,
   errorRate: number,
-  maxWindows: number,
-): ExpectedWindow[] | undefined {
-  const perWindow = (windows: number) => issues * (1 - Math.exp(-errorRate / windows));
-  let windows = 2;
-  while (perWindow(windows) > TIME_WINDOW_LIMIT && windows < maxWindows) windows += 1;
-  if (perWindow(windows) > TIME_WINDOW_LIMIT) return undefined;
-  const length = bucket.end - bucket.start;
-  return Array.from({ length: windows }, (_, index) => ({
-    from: bucket.start + Math.floor((index * length) / windows),
-    to: bucket.start + Math.floor(((index + 1) * length) / windows),
-    filter,
-    expected: perWindow(windows),
-  }));
+  /** How many searches its windows took the last time it was divided. */
+  searchesBefore = 0,
+): TimeDivision {
+  const maxWindows = Math.max(MAX_TIME_WINDOWS, searchesBefore);
+  return (issues) => {
+    const perWindow = (windows: number) => issues * (1 - Math.exp(-errorRate / windows));
+    let windows = 2;
+    while (perWindow(windows) > TIME_WINDOW_LIMIT && windows < maxWindows) windows += 1;
+    if (perWindow(windows) > TIME_WINDOW_LIMIT) return undefined;
+    const length = bucket.end - bucket.start;
+    return Array.from({ length: windows }, (_, index) => ({
+      from: bucket.start + Math.floor((index * length) / windows),
+      to: bucket.start + Math.floor(((index + 1) * length) / windows),
+      filter,
+      expected: perWindow(windows),
+    }));
+  };
+}
+
+/** A plan's pieces that time may divide: each only when expected to hold more than one search does. */
+export function divisionByTime(
+  divisible: ReadonlyMap<number, TimeDivision>,
+): Required<Pick<BucketPlan, 'divisibleByTime' | 'divideByTime'>> {
+  return {
+    divisibleByTime: new Set(divisible.keys()),
+    divideByTime: (piece, expected) =>
+      expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected) : undefined,
+  };
 }
 
 /** The clauses that find exactly the issues of these pieces. */
@@ -348,7 +365,7 @@ export function planByErrorType(
   withRemainder = true,
 ): BucketPlan {
   const pieces: SizedPiece[] = [];
-  const divisible = new Map<number, (expected: number) => ExpectedWindow[] | undefined>();
+  const divisible = new Map<number, TimeDivision>();
   const continuous = new Set<number>();
   const namedTypes = new Map<string, string[]>();
   const bySize = [...observation.services].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));
@@ -383,15 +400,12 @@ export function planByErrorType(
       const onlyType = errorTypes.length === 1 ? errorTypes[0] : undefined;
       const errorRate = onlyType === undefined ? undefined : counts.errorRates?.get(onlyType);
       if (onlyType !== undefined && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
-        const maxWindows = Math.max(MAX_TIME_WINDOWS, counts.timeWindowSearches?.get(onlyType) ?? 0);
-        const windowsOf = (expected: number) =>
-          equalTimeWindows(
-            bucket,
-            { includeServices: [service], includeErrorTypes: [onlyType] },
-            expected,
-            errorRate,
-            maxWindows,
-          );
+        const windowsOf = timeDivision(
+          bucket,
+          { includeServices: [service], includeErrorTypes: [onlyType] },
+          errorRate,
+          counts.timeWindowSearches?.get(onlyType),
+        );
         divisible.set(index, windowsOf);
         // Should it saturate, facets divide a type that errs throughout; halving the bucket would not.
         if (!windowsOf(issues)) continuous.add(index);
@@ -409,9 +423,7 @@ export function planByErrorType(
   return {
     fixed: [],
     pieces: pieces.map((piece) => piece.issues),
-    divisibleByTime: new Set(divisible.keys()),
-    divideByTime: (piece, expected) =>
-      expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected) : undefined,
+    ...divisionByTime(divisible),
     windowOf: (group) => ({
       from: bucket.start,
       to: bucket.end,

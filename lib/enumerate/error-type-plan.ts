@@ -92,6 +92,18 @@ export interface WindowIssues {
   readonly issues: Set<string>;
 }
 
+/** The window of a leaf's time range among `windows`, added when the first leaf of that range comes. */
+export function windowOfLeaf(
+  windows: Map<string, WindowIssues>,
+  leaf: LeafWindow,
+  bucketLength: number,
+): WindowIssues {
+  const range = `${leaf.from}-${leaf.to}`;
+  const window = windows.get(range) ?? { share: (leaf.to - leaf.from) / bucketLength, issues: new Set() };
+  windows.set(range, window);
+  return window;
+}
+
 /** The error rate that fits what these windows found of one set of issues; `undefined` if they found none. */
 export function errorRateOf(windows: Iterable<WindowIssues>): number | undefined {
   const all = [...windows];
@@ -130,12 +142,7 @@ function observeTimeWindows(
     const type = types.get(key) ?? { service, errorType, searches: 0, windows: new Map() };
     types.set(key, type);
     type.searches += 1;
-    const range = `${leaf.from}-${leaf.to}`;
-    const window = type.windows.get(range) ?? {
-      share: (leaf.to - leaf.from) / bucketLength,
-      issues: new Set(),
-    };
-    type.windows.set(range, window);
+    const window = windowOfLeaf(type.windows, leaf, bucketLength);
     for (const result of leaf.results) {
       if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType)
         window.issues.add(result.id);

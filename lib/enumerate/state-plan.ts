@@ -1,6 +1,6 @@
 import { ISSUE_STATES, type Track } from '../datadog/types';
 import type { LeafWindow } from './enumerate';
-import { errorRateOf, type WindowIssues } from './error-type-plan';
+import { errorRateOf, type WindowIssues, windowOfLeaf } from './error-type-plan';
 
 /**
  * The states a busy service's issues are searched in when error types cannot divide it: open issues apart
@@ -52,7 +52,6 @@ export interface ServiceStates {
 interface ServiceTally {
   readonly issues: Map<Track | '', Array<Set<string>>>;
   readonly all: Set<string>;
-  readonly tracks: Set<Track | ''>;
   readonly windows: Map<string, Map<string, WindowIssues>>;
   readonly searches: Map<string, number>;
   dividedByState: boolean;
@@ -76,7 +75,6 @@ export function observeServiceStates(
       tally = {
         issues: new Map(),
         all: new Set(),
-        tracks: new Set(),
         windows: new Map(),
         searches: new Map(),
         dividedByState: false,
@@ -96,19 +94,16 @@ export function observeServiceStates(
       const group = stateGroupOf(stateOf(result.id));
       if (group !== undefined) groups[group]!.add(result.id);
       tally.all.add(result.id);
-      tally.tracks.add(track);
     }
     if (leaf.filter.states)
       for (const service of leaf.filter.includeServices ?? []) tallyOf(service).dividedByState = true;
     const only = leaf.filter.includeServices?.length === 1 ? leaf.filter.includeServices[0] : undefined;
     if (only === undefined || leaf.filter.anyOf || leaf.to - leaf.from >= bucketLength) continue;
     const tally = tallyOf(only);
-    const range = `${leaf.from}-${leaf.to}`;
     const addWindow = (key: string, inCell: (issueId: string) => boolean) => {
       const windows = tally.windows.get(key) ?? new Map<string, WindowIssues>();
       tally.windows.set(key, windows);
-      const window = windows.get(range) ?? { share: (leaf.to - leaf.from) / bucketLength, issues: new Set() };
-      windows.set(range, window);
+      const window = windowOfLeaf(windows, leaf, bucketLength);
       tally.searches.set(key, (tally.searches.get(key) ?? 0) + 1);
       for (const result of leaf.results)
         if (serviceOf(result.id) === only && inCell(result.id)) window.issues.add(result.id);
@@ -132,7 +127,7 @@ export function observeServiceStates(
     }
     observed.set(service, {
       // A service found in one track is searched in every track at once: the others would be empty searches.
-      tracked: !tally.tracks.has('') && tally.tracks.size > 1,
+      tracked: !tally.issues.has('') && tally.issues.size > 1,
       issues: new Map(
         [...tally.issues].map(([track, groups]) => [track, groups.map((issues) => issues.size)]),
       ),

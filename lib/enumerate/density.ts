@@ -604,15 +604,13 @@ export class ServiceDensityModel {
     if (!errorTypesAccepted) {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf, stateOf));
       // Issue by issue, by state group in place of error type: what the plan divides busy services by.
-      const byState = this.stateActivity.get(key) ?? new IssueActivity();
+      const byState =
+        this.stateActivity.get(key) ?? new IssueActivity((facts) => String(stateGroupOf(facts.state) ?? ''));
       this.stateActivity.set(key, byState);
       byState.record(
         bucket,
         leaves.flatMap((leaf) => leaf.results.map((result) => result.id)),
-        (issueId) => {
-          const facts = factsOf(issueId);
-          return { ...facts, errorType: String(stateGroupOf(facts.state) ?? '') };
-        },
+        factsOf,
       );
       return;
     }

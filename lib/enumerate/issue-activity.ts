@@ -29,15 +29,19 @@ interface Persistence {
  */
 const PERSISTENCE_PRIOR = { active: 0.9, quiet: 0.5, weight: 20 } as const;
 
-/** Issues by service (`''` for none) and error type (`undefined` for none). */
+/** Issues by service (`''` for none) and kind, the error type by default (`undefined` for none). */
 type IssueCounts = Map<string, Map<string | undefined, number>>;
 
-function addTo(counts: IssueCounts, facts: Pick<IssueFacts, 'service' | 'errorType'>, issues: number): void {
-  const service = facts.service ?? '';
-  const errorType = facts.errorType || undefined;
-  const byType = counts.get(service) ?? new Map<string | undefined, number>();
-  counts.set(service, byType);
-  byType.set(errorType, (byType.get(errorType) ?? 0) + issues);
+function addTo(
+  counts: IssueCounts,
+  service: string | undefined,
+  kind: string | undefined,
+  issues: number,
+): void {
+  const byKind = counts.get(service ?? '') ?? new Map<string | undefined, number>();
+  counts.set(service ?? '', byKind);
+  const key = kind || undefined;
+  byKind.set(key, (byKind.get(key) ?? 0) + issues);
 }
 
 /**
@@ -56,6 +60,14 @@ export class IssueActivity {
   private readonly wasActive: Persistence = { erred: 0, couldHave: 0 };
   private readonly wasQuiet: Persistence = { erred: 0, couldHave: 0 };
 
+  constructor(
+    /**
+     * What each service's issues are predicted by, in the place of error types (a plan without error
+     * types predicts them by state group, say).
+     */
+    private readonly kindOf: (facts: IssueFacts) => string | undefined = (facts) => facts.errorType,
+  ) {}
+
   /** Records a fully enumerated bucket; buckets older than the latest recorded are ignored. */
   record(bucket: Bucket, issueIds: Iterable<string>, factsOf: (issueId: string) => IssueFacts): void {
     if (this.latest && bucket.start <= this.latest.start) return;
@@ -73,7 +85,7 @@ export class IssueActivity {
     const arrived: IssueCounts = new Map();
     for (const issueId of active) {
       const facts = factsOf(issueId);
-      if (!this.issues.has(issueId)) addTo(arrived, facts, 1);
+      if (!this.issues.has(issueId)) addTo(arrived, facts.service, this.kindOf(facts), 1);
       this.issues.set(issueId, { ...consistentWith(facts, bucket), lastActiveBucket: bucket.start });
     }
     // The very first bucket's issues are all new to the run, so they say nothing about arrivals.
@@ -107,12 +119,11 @@ export class IssueActivity {
             ? afterActive
             : afterQuiet
           : 0;
-      if (chance > 0) addTo(expected, issue, chance);
+      if (chance > 0) addTo(expected, issue.service, this.kindOf(issue), chance);
     }
     for (const arrived of this.arrivals)
       for (const [service, byType] of arrived)
-        for (const [errorType, issues] of byType)
-          addTo(expected, { service, errorType }, issues / this.arrivals.length);
+        for (const [kind, issues] of byType) addTo(expected, service, kind, issues / this.arrivals.length);
 
     const services = new Map<string, ServiceErrorTypes>();
     let withoutService = 0;

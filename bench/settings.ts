@@ -30,30 +30,35 @@ const MINUTE = 60_000;
 const ORG_END = Date.UTC(2025, 0, 15);
 const DATADOG_LIKE_LIMIT: RateLimitOptions = { limit: 300, periodSeconds: 60 };
 
+/** The shapes the issue sets its search targets for: sparse, bursty and continuously dense orgs. */
+const TARGET_SHAPES: readonly OrgShape[] = [
+  {
+    name: 'sparse',
+    target: 1.5,
+    org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
+    timeoutMs: 3 * MINUTE,
+    seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+  },
+  {
+    name: 'bursty',
+    target: 1.5,
+    org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
+    timeoutMs: 3 * MINUTE,
+    seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+  },
+  {
+    name: 'dense',
+    target: 3,
+    org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
+    timeoutMs: 3 * MINUTE,
+    seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+  },
+];
+
 export const FULL_SETTINGS: BenchSettings = {
   mode: 'full',
   enumeration: [
-    {
-      name: 'sparse',
-      target: 1.5,
-      org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
-    {
-      name: 'bursty',
-      target: 1.5,
-      org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
-    {
-      name: 'dense',
-      target: 3,
-      org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
+    ...TARGET_SHAPES,
     // The simulator's default org (200 issues, 8 services): most buckets fit in one search or two, so the
     // per-bucket bound, not ceil(issue-buckets / 100), is what any exporter at this grain can reach.
     {
@@ -125,30 +130,13 @@ export const FULL_SETTINGS: BenchSettings = {
     // The same orgs served by an API that refuses `@error.type` (a 400), as one without that facet would:
     // services, tracks, states and time are all that divide them, and a search by state is used only where
     // time cannot divide a service, since it cannot find an issue in an undocumented state.
-    {
-      name: 'sparse, API without error types',
-      target: 1.5,
-      org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
-      refusedQueryFields: ['error.type'],
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
-    {
-      name: 'bursty, API without error types',
-      target: 1.5,
-      org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
-      refusedQueryFields: ['error.type'],
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
-    {
-      name: 'dense, API without error types',
-      target: 3,
-      org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
-      refusedQueryFields: ['error.type'],
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
+    ...TARGET_SHAPES.map(
+      (shape): OrgShape => ({
+        ...shape,
+        name: `${shape.name}, API without error types`,
+        refusedQueryFields: ['error.type'],
+      }),
+    ),
     // Busier versions of the same orgs: services well beyond one search per bucket.
     {
       name: 'sparse ×2',

@@ -1,7 +1,8 @@
 /**
  * Randomized exactness sweep: exports many generated orgs (every distribution, many seeds, sizes, service
  * counts and lengths, odd names, unknown enums, missing `included` objects, injected 5xx and truncated
- * bodies, and an API that refuses the error-type facet on every other org) and checks every issue-hour
+ * bodies, and an API without the error-type facet on every other org: one that refuses it, ignores its terms or
+ * matches nothing with them, in turn) and checks every issue-hour
  * against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else is. Also reports
  * searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
  *
@@ -39,8 +40,18 @@ for (const distribution of DISTRIBUTIONS) {
       missingIncludedRate: seed % 4 === 0 ? 0.1 : 0,
     };
     const label = `${distribution} seed ${seed}: ${issues} issues, ${services} services, ${hours} h`;
+    const withoutErrorTypes =
+      seed % 2 === 1
+        ? {}
+        : seed % 6 === 2
+          ? { refusedQueryFields: ['error.type' as const] }
+          : {
+              ignoredQueryFields: {
+                'error.type': seed % 6 === 4 ? ('dropped' as const) : ('unmatched' as const),
+              },
+            };
     const harness = await startHarness(org, {
-      ...(seed % 2 === 0 ? { refusedQueryFields: ['error.type' as const] } : {}),
+      ...withoutErrorTypes,
       faults: { serverErrorRate: 0.03, truncatedJsonRate: 0.02, badGatewayRate: 0.02 },
     });
     try {
@@ -58,7 +69,7 @@ for (const distribution of DISTRIBUTIONS) {
         );
       }
       const ratio = manifest.searches / Math.max(1, Math.ceil(comparison.expected / 100));
-      const key = seed % 2 === 0 ? `${distribution}, error types refused` : distribution;
+      const key = seed % 2 === 0 ? `${distribution}, without error types` : distribution;
       ratios.set(key, [...(ratios.get(key) ?? []), ratio]);
     } catch (error) {
       failures.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);

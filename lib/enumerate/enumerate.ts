@@ -13,6 +13,7 @@ import {
   splitSample,
   withoutErrorTypes,
 } from './error-type-plan';
+import { checkResultsMatchFilter, SearchFacetIgnoredError } from './filter-check';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { SATURATED_MARGIN, searchPlan } from './search-plan';
@@ -75,6 +76,16 @@ export interface EnumerationContext {
 /** The API refused the search's query (400), as it does a facet it does not support. */
 function refusedByApi(error: unknown): boolean {
   return error instanceof DatadogApiError && error.status === 400;
+}
+
+/** The API returned issues of error types a search excluded: it accepts the facet but ignores it. */
+function errorTypesIgnored(error: unknown): boolean {
+  return error instanceof SearchFacetIgnoredError && error.facet === 'error_type';
+}
+
+/** The API refused error types in a query (400), or accepted them without applying them. */
+function errorTypesUnusable(error: unknown): boolean {
+  return refusedByApi(error) || errorTypesIgnored(error);
 }
 
 /** A planned search named error types and the API refused them. */
@@ -154,6 +165,7 @@ export async function enumerateBucket(
       order_by: 'TOTAL_COUNT',
     });
     context.onResponse(response);
+    checkResultsMatchFilter(window.filter, response);
     return response;
   };
 
@@ -241,7 +253,7 @@ export async function enumerateBucket(
     try {
       responses = await Promise.all(split.windows.map(search));
     } catch (error) {
-      if (split.kind !== 'error_type' || !refusedByApi(error)) throw error;
+      if (split.kind !== 'error_type' || !errorTypesUnusable(error)) throw error;
       context.unavailableSplits.add('error_type');
       return settle(window, response);
     }
@@ -266,7 +278,7 @@ export async function enumerateBucket(
     try {
       return await search(window);
     } catch (error) {
-      throw refusedByApi(error) && mentionsErrorTypes(window.filter) ? new PlanRefusedError() : error;
+      throw errorTypesUnusable(error) && mentionsErrorTypes(window.filter) ? new PlanRefusedError() : error;
     }
   };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
@@ -383,7 +395,8 @@ export async function enumerateBucket(
   };
   let failure =
     plan.discover && !context.unavailableSplits.has('error_type') ? await discover() : await runPlan(plan);
-  if (failure instanceof PlanRefusedError) {
+  // A search below a planned one (a time window of an error type, say) can be the first to show it.
+  if (failure instanceof PlanRefusedError || errorTypesIgnored(failure)) {
     context.unavailableSplits.add('error_type');
     leaves.length = 0;
     incomplete.length = 0;

@@ -35,10 +35,20 @@ export function quoteSearchValue(value: string): string {
   return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
+/** Letters, digits, `_`, `.` and inner `-`: a value that reads the same bare in any search syntax. */
+const BARE_VALUE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'TO']);
+
+/**
+ * A value as a query term takes it: bare when it is a plain word, the form Datadog's own examples use
+ * (`service:(web OR api)`), else quoted so odd names stay one value.
+ */
+export function searchValue(value: string): string {
+  return BARE_VALUE.test(value) && !KEYWORDS.has(value.toUpperCase()) ? value : quoteSearchValue(value);
+}
+
 function valueList(values: readonly string[]): string {
-  return values.length === 1
-    ? quoteSearchValue(values[0]!)
-    : `(${values.map(quoteSearchValue).join(' OR ')})`;
+  return values.length === 1 ? searchValue(values[0]!) : `(${values.map(searchValue).join(' OR ')})`;
 }
 
 /** The filter's facet terms in event-search syntax, in a fixed order, all of which must hold. */

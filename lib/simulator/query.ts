@@ -409,6 +409,40 @@ export function matchesQuery(node: QueryNode, issue: QueryableIssue): boolean {
   }
 }
 
+/**
+ * How an API that does not index a field may treat a term on it without refusing the query: `dropped`
+ * reads the query as if the term (negated or not) were not there; `unmatched` lets the term match no
+ * issue, as a field no issue has would, so its negation matches every issue.
+ */
+export type IgnoredFieldBehaviour = 'dropped' | 'unmatched';
+
+/** The query an API that ignores the given fields evaluates in place of `node`. */
+export function ignoringFields(
+  node: QueryNode,
+  ignored: ReadonlyMap<QueryField, IgnoredFieldBehaviour>,
+): QueryNode {
+  const rewrite = (current: QueryNode): QueryNode | undefined => {
+    switch (current.kind) {
+      case 'all':
+        return current;
+      case 'term': {
+        const behaviour = ignored.get(current.field);
+        if (behaviour === 'dropped') return undefined;
+        return behaviour === 'unmatched' ? { kind: 'or', children: [] } : current;
+      }
+      case 'not': {
+        const child = rewrite(current.child);
+        return child && { kind: 'not', child };
+      }
+      default: {
+        const children = current.children.map(rewrite).filter((child) => child !== undefined);
+        return children.length === 0 ? undefined : { kind: current.kind, children };
+      }
+    }
+  };
+  return ignored.size === 0 ? node : (rewrite(node) ?? { kind: 'all' });
+}
+
 /** Quotes a value for a query, escaping `"` and `\`: the inverse of the quoted-value rule above. */
 export function quoteQueryValue(value: string): string {
   return `"${value.replace(/[\\"]/g, (character) => `\\${character}`)}"`;

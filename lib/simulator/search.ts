@@ -18,7 +18,14 @@ import {
 import { BadRequestError } from './errors';
 import type { SimulatedIssue, SimulatedOrg } from './model';
 import { DistinctCounter, lowerBound } from './occurrences';
-import { matchesQuery, parseQuery, QuerySyntaxError } from './query';
+import {
+  type IgnoredFieldBehaviour,
+  ignoringFields,
+  matchesQuery,
+  parseQuery,
+  type QueryField,
+  QuerySyntaxError,
+} from './query';
 import { caseToWire, issueToWire, teamToWire, unknownIncludedFor, userToWire } from './wire';
 
 export const SEARCH_INCLUDE_VALUES = ['issue', 'issue.assignee', 'issue.case', 'issue.team_owners'] as const;
@@ -155,7 +162,11 @@ export class SearchEngine {
   private idOrderCache: Int32Array | undefined;
   private bounds: { version: number; first: Float64Array; last: Float64Array } | undefined;
 
-  constructor(readonly org: SimulatedOrg) {}
+  constructor(
+    readonly org: SimulatedOrg,
+    /** Fields whose terms the search ignores instead of matching them (see `SimulatorOptions`). */
+    private readonly ignoredFields: ReadonlyMap<QueryField, IgnoredFieldBehaviour> = new Map(),
+  ) {}
 
   /**
    * One byte per issue: 1 when the issue matches the query, track and persona. Throws `BadRequestError` on
@@ -167,7 +178,7 @@ export class SearchEngine {
     if (cached && cached.length === this.org.issues.length) return cached;
     let node: ReturnType<typeof parseQuery>;
     try {
-      node = parseQuery(query);
+      node = ignoringFields(parseQuery(query), this.ignoredFields);
     } catch (error) {
       if (error instanceof QuerySyntaxError) throw new BadRequestError(error.message);
       throw error;

@@ -30,7 +30,13 @@ import {
   setIssueAssignee,
   setIssueState,
 } from './mutations';
-import { parseQuery, type QueryField, type QueryNode, queryFields } from './query';
+import {
+  type IgnoredFieldBehaviour,
+  parseQuery,
+  type QueryField,
+  type QueryNode,
+  queryFields,
+} from './query';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { parseSearchBody, parseSearchInclude, SearchEngine } from './search';
 import { caseToWire, issueToWire, teamToWire, userToWire } from './wire';
@@ -57,6 +63,11 @@ export interface SimulatorOptions {
    * exporter's error-type facet is inferred from the search syntax, so tests prove it copes without it.
    */
   refusedQueryFields?: readonly QueryField[];
+  /**
+   * Query fields the search accepts but does not apply, as a lenient API might: the exporter checks
+   * every result against the facets it asked for, so tests prove it notices rather than trusting them.
+   */
+  ignoredQueryFields?: Readonly<Partial<Record<QueryField, IgnoredFieldBehaviour>>>;
 }
 
 export interface SimulatorStats {
@@ -258,8 +269,9 @@ class SimulatorServer {
     faults: FaultOptions | undefined,
     private readonly searchLogLimit: number,
     private readonly refusedQueryFields: ReadonlySet<QueryField>,
+    ignoredQueryFields: ReadonlyMap<QueryField, IgnoredFieldBehaviour>,
   ) {
-    this.engine = new SearchEngine(org);
+    this.engine = new SearchEngine(org, ignoredQueryFields);
     this.rateLimiter = new RateLimiter(rateLimit, now);
     this.faultPlan = new FaultPlan(faults ?? {}, org.seed);
   }
@@ -567,6 +579,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.faults,
     options.searchLogLimit ?? 10_000,
     new Set(options.refusedQueryFields ?? []),
+    new Map(Object.entries(options.ignoredQueryFields ?? {}) as Array<[QueryField, IgnoredFieldBehaviour]>),
   );
   const server = createServer((request, response) => {
     simulator.handle(request, response).catch((error: unknown) => {

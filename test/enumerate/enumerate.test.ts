@@ -149,7 +149,7 @@ describe('enumerating a planned bucket', () => {
     );
     expect(unavailableSplits.has('error_type')).toBe(true);
     // Every search in flight finishes, then the bucket starts over from one unfiltered search.
-    expect(searched.map((search) => search.query)).toEqual(['-service:"busy"', '*']);
+    expect(searched.map((search) => search.query)).toEqual(['-service:busy', '*']);
     expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual([[{}, 70]]);
     expect(enumeration.searches).toBe(4);
     expect(enumeration.incomplete).toEqual([]);
@@ -224,8 +224,8 @@ describe('a bucket with nothing to plan from', () => {
     );
     // The first search shows only loud issues, and the search of everything else saturates too; so does
     // the search of the quiet services it showed least, and a search of the quietest one counts them.
-    expect(searched[1]?.query).toBe('-service:("loud-0" OR "loud-1")');
-    expect(searched[2]?.query).toMatch(/^-service:\("loud-0" OR "loud-1" OR "quiet-/);
+    expect(searched[1]?.query).toBe('-service:(loud-0 OR loud-1)');
+    expect(searched[2]?.query).toMatch(/^-service:\(loud-0 OR loud-1 OR quiet-/);
     const found = enumeration.leaves.flatMap((leaf) => leaf.results.map((result) => result.id));
     expect(found.sort()).toEqual(issues.map((issue) => issue.id).sort());
     expect(enumeration.leaves.every((leaf) => leaf.results.length < 100)).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchResultWire } from '../../lib/datadog/types';
 import { alignedBuckets } from '../../lib/enumerate/buckets';
-import { buildSearchQuery, quoteSearchValue } from '../../lib/enumerate/query';
+import { buildSearchQuery, quoteSearchValue, searchValue } from '../../lib/enumerate/query';
 import { chooseSplit, packServices, type SaturatedResult } from '../../lib/enumerate/split';
 
 function saturated(
@@ -25,16 +25,19 @@ function saturated(
 const hour = { from: 0, to: 3_600_000 };
 
 describe('query building', () => {
-  it('quotes odd service names so they stay one value', () => {
+  it('leaves plain words bare and quotes odd values, keywords and wildcards so they stay one value', () => {
     expect(quoteSearchValue('a "b" \\c')).toBe('"a \\"b\\" \\\\c"');
     expect(buildSearchQuery('*', { includeServices: ['with space', 'a=b'] })).toBe(
       'service:("with space" OR "a=b")',
     );
-    expect(buildSearchQuery('env:prod', { excludeServices: ['x'] })).toBe('(env:prod) AND -service:"x"');
+    expect(buildSearchQuery('env:prod', { excludeServices: ['x'] })).toBe('(env:prod) AND -service:x');
     expect(buildSearchQuery('  ', {})).toBe('*');
     expect(
       buildSearchQuery('env:prod', { includeServices: ['a'], excludeErrorTypes: ['TypeError', 'a "b"'] }),
-    ).toBe('(env:prod) AND service:"a" AND -@error.type:("TypeError" OR "a \\"b\\"")');
+    ).toBe('(env:prod) AND service:a AND -@error.type:(TypeError OR "a \\"b\\"")');
+    expect(searchValue('web-api_2.v1')).toBe('web-api_2.v1');
+    for (const odd of ['-leading', 'or', 'NOT', 'a*', 'a?', 'Module::Error', 'a/b', 'ünï', ''])
+      expect(searchValue(odd)).toBe(quoteSearchValue(odd));
   });
 });
 

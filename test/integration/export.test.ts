@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SearchFacetIgnoredError } from '../../lib/enumerate/filter-check';
 import { SearchEngine } from '../../lib/simulator/search';
 import { runQuery } from '../../lib/warehouse/duckdb';
 import { HIVE_DEFAULT_PARTITION, unescapePartitionValue } from '../../lib/warehouse/layout';
@@ -200,7 +201,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     );
     expect(divided.size).toBeGreaterThan(0);
     for (const query of divided) {
-      expect(query).toMatch(/^service:"[^"]+" AND @error\.type:"[^"]+"$/);
+      expect(query).toMatch(/^service:[\w.-]+ AND @error\.type:[\w.-]+$/);
       // No search of the whole hour first, to find it saturated.
       expect(searches.filter((search) => search.query === query && search.to - search.from === HOUR)).toEqual(
         [],
@@ -222,6 +223,42 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
     expect(harness.simulator.stats.byStatus['400']).toBeLessThan(6);
     expectExact(await harness.verify());
+  });
+
+  it.each(['dropped', 'unmatched'] as const)(
+    'notices an API that accepts the error-type facet but ignores it (terms %s), and stays exact without it',
+    async (behaviour) => {
+      const started = await startHarness(
+        { distribution: 'dense', issues: 400, services: 8, seed: 1 },
+        { ignoredQueryFields: { 'error.type': behaviour } },
+      );
+      harness = started;
+      const manifest = await started.export();
+      const comparison = await started.verify();
+      expectExact(comparison);
+      expect(manifest.status).toBe('complete');
+      expect(manifest.splits.error_type).toBe(0);
+      // Trusting the facet took 714 (dropped) and 153 (unmatched) searches here; without it, about 50.
+      expect(manifest.searches).toBeLessThanOrEqual(3 * Math.ceil(comparison.expected / 100));
+      const log = started.simulator.stats.searchLog;
+      const namingErrorTypes = log.filter((search) => search.query.includes('@error.type'));
+      expect(namingErrorTypes.length).toBeGreaterThan(0);
+      // Once noticed, no later bucket names error types again.
+      const lastNaming = Math.max(...namingErrorTypes.map((search) => search.from));
+      expect(lastNaming).toBeLessThan(started.simulator.org.from + 2 * HOUR);
+    },
+  );
+
+  it('stops with a one-line error, rather than trust it, when the API ignores the service facet', async () => {
+    harness = await startHarness(
+      { distribution: 'uniform', issues: 1500, services: 8, seed: 1 },
+      { ignoredQueryFields: { service: 'dropped' } },
+    );
+    const failure = await harness.export().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SearchFacetIgnoredError);
+    expect((failure as SearchFacetIgnoredError).facet).toBe('service');
+    expect((failure as SearchFacetIgnoredError).exitCode).toBe(1);
+    expect((failure as Error).message).toMatch(/does not apply the service: term.*DD_API_URL/);
   });
 
   it('without the error-type facet, plans a continuously dense service by state from the bucket before, within 3 × the bound', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type IgnoredFieldBehaviour,
+  ignoringFields,
   matchesQuery,
   parseQuery,
   type QueryNode,
@@ -142,5 +144,33 @@ describe('matchesQuery', () => {
     expect(matches('(service:orders-api OR service:b) AND NOT @language:python', target)).toBe(true);
     expect(matches('service:b OR (service:orders-api -@language:go)', target)).toBe(false);
     expect(matches('-(service:a OR service:b)', target)).toBe(true);
+  });
+});
+
+describe('ignoringFields', () => {
+  const ignoring = (query: string, behaviour: IgnoredFieldBehaviour, target: ReturnType<typeof issue>) =>
+    matchesQuery(ignoringFields(parseQuery(query), new Map([['error.type', behaviour]])), target);
+  const typeError = issue('api', { errorType: 'TypeError' });
+
+  it('drops a term on an ignored field, negated or not, and keeps the rest of the query', () => {
+    expect(ignoring('service:api AND @error.type:KeyError', 'dropped', typeError)).toBe(true);
+    expect(ignoring('service:api -@error.type:(TypeError OR KeyError)', 'dropped', typeError)).toBe(true);
+    expect(ignoring('service:web AND @error.type:TypeError', 'dropped', typeError)).toBe(false);
+    expect(ignoring('(service:web) OR (service:api AND @error.type:KeyError)', 'dropped', typeError)).toBe(
+      true,
+    );
+    expect(ignoring('@error.type:KeyError', 'dropped', typeError)).toBe(true);
+  });
+
+  it('lets a term on an unmatched field match nothing, so its negation matches everything', () => {
+    expect(ignoring('service:api AND @error.type:TypeError', 'unmatched', typeError)).toBe(false);
+    expect(ignoring('service:api -@error.type:TypeError', 'unmatched', typeError)).toBe(true);
+    expect(ignoring('(service:api) OR (@error.type:TypeError)', 'unmatched', typeError)).toBe(true);
+  });
+
+  it('leaves other fields and an empty set of ignored fields alone', () => {
+    const node = parseQuery('service:web');
+    expect(ignoringFields(node, new Map())).toBe(node);
+    expect(ignoring('service:web', 'dropped', typeError)).toBe(false);
   });
 });

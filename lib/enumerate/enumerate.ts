@@ -155,12 +155,14 @@ export async function enumerateBucket(
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
     searches += 1;
     if (window.filter.states) searchesByState += 1;
+    const track = scope.track ?? window.filter.track;
     const response = await context.api.searchIssues({
       query: buildSearchQuery(scope.query, window.filter),
       from: window.from,
       to: window.to,
-      ...(scope.track ? { track: scope.track } : window.filter.track ? { track: window.filter.track } : {}),
-      ...(scope.track ? {} : { persona: scope.persona ?? 'ALL' }),
+      // A track split only divides persona ALL, so the track alone says the same, in the form the
+      // reference's own example uses.
+      ...(track ? { track } : { persona: scope.persona ?? 'ALL' }),
       ...(window.filter.states ? { states: [...window.filter.states] } : {}),
       order_by: 'TOTAL_COUNT',
     });

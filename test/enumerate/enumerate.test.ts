@@ -85,6 +85,11 @@ describe('choosing between time and facets', () => {
     const enumeration = await enumerateServiceA(api);
     expect(enumeration.splits).toMatchObject({ time: 1, track: 2 });
     expect(enumeration.incomplete).toEqual([]);
+    // A track divides persona ALL, so a search by track names the track alone.
+    const byTrack = searched.filter((search) => search.track);
+    expect(byTrack.length).toBeGreaterThan(0);
+    expect(byTrack.every((search) => search.persona === undefined)).toBe(true);
+    expect(searched.filter((search) => !search.track).every((search) => search.persona === 'ALL')).toBe(true);
   });
 });
 

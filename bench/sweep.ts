@@ -1,10 +1,10 @@
 /**
  * Randomized exactness sweep: exports many generated orgs (every distribution, many seeds, sizes, service
  * counts and lengths, odd names, unknown enums, missing `included` objects, injected 5xx and truncated
- * bodies, and an API without the error-type facet on every other org: one that refuses it, ignores its terms or
- * matches nothing with them, in turn) and checks every issue-hour
- * against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else is. Also reports
- * searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
+ * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms
+ * or matches nothing with them, in turn; and one without the `states` field on every fifth) and checks
+ * every issue-hour against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else
+ * is. Also reports searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
  *
  *   npm run sweep [-- --seeds 25]
  * Exits 1 when any org is not exact.
@@ -50,8 +50,10 @@ for (const distribution of DISTRIBUTIONS) {
                 'error.type': seed % 6 === 4 ? ('dropped' as const) : ('unmatched' as const),
               },
             };
+    const statesAttribute = seed % 10 === 3 ? 'refused' : seed % 10 === 7 ? 'ignored' : 'applied';
     const harness = await startHarness(org, {
       ...withoutErrorTypes,
+      statesAttribute,
       faults: { serverErrorRate: 0.03, truncatedJsonRate: 0.02, badGatewayRate: 0.02 },
     });
     try {

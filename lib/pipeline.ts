@@ -195,7 +195,7 @@ export async function runExport(
           },
           scope,
           bucket,
-          density.plan(scope, bucket, hydrator.states),
+          density.plan(scope, bucket, hydrator.states, !unavailableSplits.has('states')),
         ),
       );
     }

@@ -645,6 +645,8 @@ export class ServiceDensityModel {
     bucket: Bucket,
     /** States the run has seen so far; one the `states` field does not accept stops division by state. */
     statesSeenInRun: ReadonlySet<string> = new Set(),
+    /** False once the API has refused or ignored the `states` field in this run. */
+    statesSupported = true,
   ): BucketPlan {
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
@@ -662,6 +664,7 @@ export class ServiceDensityModel {
       .get(describeScope(scope))
       ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
     const statesDivide =
+      statesSupported &&
       !this.undocumentedStates.has(describeScope(scope)) &&
       [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
     return planByService(observation, bucket, statesDivide, predicted);

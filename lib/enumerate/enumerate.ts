@@ -78,23 +78,33 @@ function refusedByApi(error: unknown): boolean {
   return error instanceof DatadogApiError && error.status === 400;
 }
 
-/** The API returned issues of error types a search excluded: it accepts the facet but ignores it. */
-function errorTypesIgnored(error: unknown): boolean {
-  return error instanceof SearchFacetIgnoredError && error.facet === 'error_type';
+/** Facets a run can stop using when the API turns out not to support them; every division needs the rest. */
+type DroppableFacet = 'error_type' | 'states';
+
+/** The API refused a search naming the facet (400), or accepted the facet without applying it. */
+function facetUnusable(facet: DroppableFacet, error: unknown): boolean {
+  return refusedByApi(error) || (error instanceof SearchFacetIgnoredError && error.facet === facet);
 }
 
-/** The API refused error types in a query (400), or accepted them without applying them. */
-function errorTypesUnusable(error: unknown): boolean {
-  return refusedByApi(error) || errorTypesIgnored(error);
+/** The facet a planned search named that the API turned out not to support. */
+class PlanRefusedError extends Error {
+  constructor(readonly facet: DroppableFacet) {
+    super(`the API does not support the ${facet} facet`);
+  }
 }
-
-/** A planned search named error types and the API refused them. */
-class PlanRefusedError extends Error {}
 
 function mentionsErrorTypes(filter: SearchFilter): boolean {
   return clausesOf(filter).some(
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
+}
+
+/** The facet a failed bucket can do without, when that is why it failed. */
+function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
+  if (failure instanceof PlanRefusedError) return failure.facet;
+  // A search below a planned one (a time window of an error type, say) can be the first to show it.
+  if (failure instanceof SearchFacetIgnoredError && failure.facet !== 'service') return failure.facet;
+  return undefined;
 }
 
 /**
@@ -255,8 +265,9 @@ export async function enumerateBucket(
     try {
       responses = await Promise.all(split.windows.map(search));
     } catch (error) {
-      if (split.kind !== 'error_type' || !errorTypesUnusable(error)) throw error;
-      context.unavailableSplits.add('error_type');
+      const facet = split.kind === 'error_type' || split.kind === 'states' ? split.kind : undefined;
+      if (!facet || !facetUnusable(facet, error)) throw error;
+      context.unavailableSplits.add(facet);
       return settle(window, response);
     }
     splits[split.kind] += 1;
@@ -280,7 +291,12 @@ export async function enumerateBucket(
     try {
       return await search(window);
     } catch (error) {
-      throw errorTypesUnusable(error) && mentionsErrorTypes(window.filter) ? new PlanRefusedError() : error;
+      const facet = mentionsErrorTypes(window.filter)
+        ? 'error_type'
+        : window.filter.states
+          ? 'states'
+          : undefined;
+      throw facet && facetUnusable(facet, error) ? new PlanRefusedError(facet) : error;
     }
   };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
@@ -397,15 +413,22 @@ export async function enumerateBucket(
   };
   let failure =
     plan.discover && !context.unavailableSplits.has('error_type') ? await discover() : await runPlan(plan);
-  // A search below a planned one (a time window of an error type, say) can be the first to show it.
-  if (failure instanceof PlanRefusedError || errorTypesIgnored(failure)) {
-    context.unavailableSplits.add('error_type');
+  // The bucket starts over without the facet, once per facet: no search after that names it.
+  const restartedWithout = new Set<DroppableFacet>();
+  for (
+    let facet = droppableFacetOf(failure);
+    facet && !restartedWithout.has(facet);
+    facet = droppableFacetOf(failure)
+  ) {
+    restartedWithout.add(facet);
+    context.unavailableSplits.add(facet);
     leaves.length = 0;
     incomplete.length = 0;
     for (const kind of SPLIT_KINDS) splits[kind] = 0;
-    failure = plannedWithoutErrorTypes
-      ? await plannedWithoutErrorTypes()
-      : await runPlan(wholeBucketPlan(bucket, false));
+    failure =
+      facet === 'error_type' && plannedWithoutErrorTypes
+        ? await plannedWithoutErrorTypes()
+        : await runPlan(wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, searchesByState, splits, incomplete };

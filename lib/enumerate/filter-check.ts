@@ -14,8 +14,8 @@ const FACET_NAMES: Record<CheckedFacet, string> = {
 /**
  * A search returned an issue its own filter excludes: the API accepted a facet without applying it. Every
  * division of a window relies on its parts returning only what they name, so the export cannot go on
- * trusting that facet. For error types it does not need to (the engine stops naming them, as when the
- * API refuses them); without service or state filters it stops rather than write totals it cannot vouch for.
+ * trusting that facet. It can do without error types and states (the engine stops naming them, as when the
+ * API refuses them); without the service filter it stops rather than write totals it cannot vouch for.
  */
 export class SearchFacetIgnoredError extends DatadogApiError {
   readonly facet: CheckedFacet;

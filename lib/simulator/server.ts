@@ -68,6 +68,11 @@ export interface SimulatorOptions {
    * every result against the facets it asked for, so tests prove it notices rather than trusting them.
    */
   ignoredQueryFields?: Readonly<Partial<Record<QueryField, IgnoredFieldBehaviour>>>;
+  /**
+   * How the search treats the `states` attribute, which the reference's request schema does not list:
+   * applied (default), refused with a 400 as an unknown attribute, or accepted and ignored.
+   */
+  statesAttribute?: 'applied' | 'refused' | 'ignored';
 }
 
 export interface SimulatorStats {
@@ -270,6 +275,7 @@ class SimulatorServer {
     private readonly searchLogLimit: number,
     private readonly refusedQueryFields: ReadonlySet<QueryField>,
     ignoredQueryFields: ReadonlyMap<QueryField, IgnoredFieldBehaviour>,
+    private readonly statesAttribute: 'applied' | 'refused' | 'ignored',
   ) {
     this.engine = new SearchEngine(org, ignoredQueryFields);
     this.rateLimiter = new RateLimiter(rateLimit, now);
@@ -451,7 +457,14 @@ class SimulatorServer {
         const include = parseSearchInclude(url.searchParams.get('include'));
         const attributes = parseSearchBody(parseJsonBody(bodyText));
         this.refuseFields(attributes.query);
-        const body = this.engine.search(attributes, include);
+        if (attributes.states && this.statesAttribute === 'refused') {
+          throw new BadRequestError('unknown attribute "states"');
+        }
+        const { states: _states, ...withoutStates } = attributes;
+        const body = this.engine.search(
+          this.statesAttribute === 'ignored' ? withoutStates : attributes,
+          include,
+        );
         this.stats.searches++;
         this.stats.searchLog.push(attributes);
         if (this.stats.searchLog.length > this.searchLogLimit) this.stats.searchLog.shift();
@@ -580,6 +593,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.searchLogLimit ?? 10_000,
     new Set(options.refusedQueryFields ?? []),
     new Map(Object.entries(options.ignoredQueryFields ?? {}) as Array<[QueryField, IgnoredFieldBehaviour]>),
+    options.statesAttribute ?? 'applied',
   );
   const server = createServer((request, response) => {
     simulator.handle(request, response).catch((error: unknown) => {

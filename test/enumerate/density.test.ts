@@ -370,6 +370,13 @@ describe('planning a bucket from the one before', () => {
       expect(model.plan(scope, next, new Set(['OPEN', 'SNOOZED'])).classes).not.toContain('|0');
     });
 
+    it('nor once the API has refused or ignored the states field', () => {
+      const model = new ServiceDensityModel();
+      model.record(scope, { start: 0, end: HOUR }, denseBucket(false), facts, false);
+      const next = { start: HOUR, end: 2 * HOUR };
+      expect(model.plan(scope, next, new Set(['OPEN']), false).classes).not.toContain('|0');
+    });
+
     it('divides a busy service searched in time windows by its error rate, in every state at once', () => {
       const model = new ServiceDensityModel();
       // 240 issues, 60 per quarter, none in two: each erred about once an hour.

@@ -249,6 +249,30 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     },
   );
 
+  it.each(['refused', 'ignored'] as const)(
+    'stays exact when the API has neither error types nor the states field (states %s)',
+    async (statesAttribute) => {
+      const from = Date.UTC(2026, 0, 1);
+      harness = await startHarness(
+        { distribution: 'dense', issues: 150, services: 1, seed: 1, from, to: from + 3 * HOUR },
+        { refusedQueryFields: ['error.type'], statesAttribute },
+      );
+      const manifest = await harness.export();
+      expectExact(await harness.verify());
+      expect(manifest.status).toBe('complete');
+      expect(manifest.splits.states).toBe(0);
+      const byState = harness.simulator.stats.searchLog.filter((search) => search.states);
+      if (statesAttribute === 'refused') {
+        expect(byState).toEqual([]);
+        expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
+      } else {
+        // Only searches made before the run noticed, in the one bucket that found out.
+        expect(byState.length).toBeGreaterThan(0);
+        expect(new Set(byState.map((search) => Math.floor((search.from - from) / HOUR))).size).toBe(1);
+      }
+    },
+  );
+
   it('stops with a one-line error, rather than trust it, when the API ignores the service facet', async () => {
     harness = await startHarness(
       { distribution: 'uniform', issues: 1500, services: 8, seed: 1 },

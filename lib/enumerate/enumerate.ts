@@ -340,6 +340,8 @@ export async function enumerateBucket(
           (issueId) => issue(issueId)?.service,
           (issueId) => issue(issueId)?.error_type,
         );
+      const unnamed = (response: SearchResponseWire) =>
+        response.data.filter((result) => !issue(result.id)?.service).length;
       const loudByService = (response: SearchResponseWire) => {
         const countOf = (result: SearchResultWire) => result.attributes.total_count ?? 0;
         const quietest = Math.min(...response.data.map(countOf));
@@ -366,7 +368,13 @@ export async function enumerateBucket(
       const named: string[] = [];
       let tail: SearchWindow = window;
       while (split && levels.length < DISCOVERY_LEVELS) {
-        levels.push({ sample, loud: loudByService(response), ...split });
+        // Issues without a service are never named, so the search of the tail finds them again.
+        levels.push({
+          sample,
+          loud: loudByService(response),
+          ...split,
+          tailSeen: split.tailSeen + unnamed(response),
+        });
         named.push(...split.head);
         tail = { ...window, filter: { excludeServices: [...named] } };
         response = await searchPlanned(tail);

@@ -69,8 +69,12 @@ export interface BucketPlan {
    * searched last, when the bucket's growth is known, and in time windows when expected to saturate.
    */
   readonly divisibleByTime?: ReadonlySet<number>;
-  /** Time windows that together find a divisible piece's issues, if it is expected to hold this many. */
-  divideByTime?(piece: number, expected: number): readonly ExpectedWindow[] | undefined;
+  /**
+   * Time windows that together find a divisible piece's issues, if it is expected to hold this many: as
+   * few as hold it, or exactly `windows` equal ones (the same windows for every piece, so that pieces
+   * can share them).
+   */
+  divideByTime?(piece: number, expected: number, windows?: number): readonly ExpectedWindow[] | undefined;
   /** Nothing to plan from: the bucket's own first search, if saturated, is the sample to plan from. */
   readonly discover?: boolean;
   /**

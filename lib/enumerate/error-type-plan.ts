@@ -3,7 +3,7 @@ import type { BucketPlan, ExpectedWindow } from './density';
 import type { LeafWindow } from './enumerate';
 import type { FacetClause, SearchFilter } from './query';
 import { LATER_SEARCH_LIMIT } from './search-plan';
-import { packServices, withClauses } from './split';
+import { clausesOf, packServices, withClauses } from './split';
 
 /** One service's issues in a bucket, by error type. */
 export interface ServiceErrorTypes {
@@ -135,17 +135,22 @@ function observeTimeWindows(
   >();
   for (const leaf of leaves) {
     if (leaf.to - leaf.from >= bucketLength) continue;
-    const { includeServices, includeErrorTypes } = leaf.filter;
-    if (includeServices?.length !== 1 || includeErrorTypes?.length !== 1) continue;
-    const [service, errorType] = [includeServices[0]!, includeErrorTypes[0]!];
-    const key = JSON.stringify([service, errorType]);
-    const type = types.get(key) ?? { service, errorType, searches: 0, windows: new Map() };
-    types.set(key, type);
-    type.searches += 1;
-    const window = windowOfLeaf(type.windows, leaf, bucketLength);
-    for (const result of leaf.results) {
-      if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType)
-        window.issues.add(result.id);
+    // Every error type a clause names in full, whether searched alone or sharing the window.
+    const named = clausesOf(leaf.filter).flatMap(({ includeServices, includeErrorTypes }) =>
+      (includeServices ?? []).flatMap((service) =>
+        (includeErrorTypes ?? []).map((errorType) => [service, errorType] as const),
+      ),
+    );
+    for (const [service, errorType] of named) {
+      const key = JSON.stringify([service, errorType]);
+      const type = types.get(key) ?? { service, errorType, searches: 0, windows: new Map() };
+      types.set(key, type);
+      type.searches += 1;
+      const window = windowOfLeaf(type.windows, leaf, bucketLength);
+      for (const result of leaf.results) {
+        if (serviceOf(result.id) === service && errorTypeOf(result.id) === errorType)
+          window.issues.add(result.id);
+      }
     }
   }
   const byService = new Map<string, TimeWindowObservation>();
@@ -277,8 +282,11 @@ const TIME_WINDOW_LIMIT = LATER_SEARCH_LIMIT;
 /** At most this many windows, or as many searches as the type took the last time it was divided. */
 const MAX_TIME_WINDOWS = 16;
 
-/** Time windows that together find a set of issues expected to number `issues`; `undefined` if none can. */
-export type TimeDivision = (issues: number) => ExpectedWindow[] | undefined;
+/**
+ * Time windows that together find a set of issues expected to number `issues`, as few as keep each under
+ * the limit or exactly `windows` of them; `undefined` if none can, or not that many.
+ */
+export type TimeDivision = (issues: number, windows?: number) => ExpectedWindow[] | undefined;
 
 /**
  * Equal time windows of one filter's issues (one service's error type, say), as few as keep each to
@@ -293,11 +301,12 @@ export function timeDivision(
   searchesBefore = 0,
 ): TimeDivision {
   const maxWindows = Math.max(MAX_TIME_WINDOWS, searchesBefore);
-  return (issues) => {
+  return (issues, exactly) => {
     const perWindow = (windows: number) => issues * (1 - Math.exp(-errorRate / windows));
-    let windows = 2;
-    while (perWindow(windows) > TIME_WINDOW_LIMIT && windows < maxWindows) windows += 1;
-    if (perWindow(windows) > TIME_WINDOW_LIMIT) return undefined;
+    let windows = exactly ?? 2;
+    while (exactly === undefined && perWindow(windows) > TIME_WINDOW_LIMIT && windows < maxWindows)
+      windows += 1;
+    if (perWindow(windows) > TIME_WINDOW_LIMIT || windows > maxWindows) return undefined;
     const length = bucket.end - bucket.start;
     return Array.from({ length: windows }, (_, index) => ({
       from: bucket.start + Math.floor((index * length) / windows),
@@ -314,8 +323,8 @@ export function divisionByTime(
 ): Required<Pick<BucketPlan, 'divisibleByTime' | 'divideByTime'>> {
   return {
     divisibleByTime: new Set(divisible.keys()),
-    divideByTime: (piece, expected) =>
-      expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected) : undefined,
+    divideByTime: (piece, expected, windows) =>
+      expected > TIME_WINDOWS_ABOVE ? divisible.get(piece)?.(expected, windows) : undefined,
   };
 }
 

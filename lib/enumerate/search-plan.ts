@@ -133,14 +133,16 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     );
     const searchWindows = async (group: readonly number[]) => {
       const searched: Promise<void>[] = [];
+      const divided = new Map<number, readonly ExpectedWindow[]>();
       for (const piece of group) {
-        const divided = plan.divideByTime?.(piece, sizeOf(piece, Number.POSITIVE_INFINITY));
-        if (!divided) continue;
-        pending.delete(piece);
-        for (const window of divided) {
-          if (callbacks.affordable()) searched.push(searchFixed(window));
-          else callbacks.abandon(window);
-        }
+        const windows = plan.divideByTime?.(piece, sizeOf(piece, Number.POSITIVE_INFINITY));
+        if (windows) divided.set(piece, windows);
+      }
+      for (const piece of divided.keys()) pending.delete(piece);
+      const windows = shareTimeWindows(plan, divided, (piece) => sizeOf(piece, Number.POSITIVE_INFINITY));
+      for (const window of windows) {
+        if (callbacks.affordable()) searched.push(searchFixed(window));
+        else callbacks.abandon(window);
       }
       for (const outcome of await Promise.allSettled(searched))
         if (outcome.status === 'rejected') failures.push(outcome.reason);
@@ -238,4 +240,61 @@ function countByPiece(
     if (piece !== undefined) counts.set(piece, (counts.get(piece) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * Pieces divided by time searched in the same windows, packed together: two error types each expected
+ * at 90 issues take two half-hour windows apiece, four searches of about 50, where three windows shared
+ * by both (about 35 each, 70 a search) take three. For each count of windows, the pieces whose windows
+ * would hold at most half a search could share them; the count that saves the most searches against
+ * dividing each piece alone is kept, and the other pieces are divided alone. Pieces of different
+ * classes never share a window.
+ */
+function shareTimeWindows(
+  plan: BucketPlan,
+  divided: ReadonlyMap<number, readonly ExpectedWindow[]>,
+  sizeOf: (piece: number) => number,
+): ExpectedWindow[] {
+  const byClass = new Map<string, number[]>();
+  for (const piece of divided.keys()) {
+    const pieceClass = plan.classes?.[piece] ?? '';
+    byClass.set(pieceClass, [...(byClass.get(pieceClass) ?? []), piece]);
+  }
+  const windows: ExpectedWindow[] = [];
+  for (const pieces of byClass.values()) {
+    let best:
+      | { saving: number; groups: number[][]; divisions: Map<number, readonly ExpectedWindow[]> }
+      | undefined;
+    for (let count = 2; count <= 16; count++) {
+      const divisions = new Map<number, readonly ExpectedWindow[]>();
+      for (const piece of pieces) {
+        const division = plan.divideByTime?.(piece, sizeOf(piece), count);
+        if (division?.length === count && division[0]!.expected <= LATER_SEARCH_LIMIT / 2)
+          divisions.set(piece, division);
+      }
+      if (divisions.size < 2) continue;
+      const groups = packServices(
+        new Map([...divisions].map(([piece, division]) => [String(piece), division[0]!.expected])),
+        LATER_SEARCH_LIMIT,
+      ).map((group) => group.map(Number));
+      const alone = [...divisions.keys()].reduce((sum, piece) => sum + divided.get(piece)!.length, 0);
+      const saving = alone - count * groups.length;
+      if (saving > (best?.saving ?? 0)) best = { saving, groups, divisions };
+    }
+    for (const piece of pieces) if (!best?.divisions.has(piece)) windows.push(...divided.get(piece)!);
+    if (!best) continue;
+    for (const group of best.groups) {
+      const members = group.map((piece) => best!.divisions.get(piece)!);
+      const filter = group.length === 1 ? members[0]![0]!.filter : plan.windowOf(group).filter;
+      members[0]!.forEach((window, index) => {
+        windows.push({
+          from: window.from,
+          to: window.to,
+          filter,
+          expected: members.reduce((sum, division) => sum + division[index]!.expected, 0),
+        });
+      });
+    }
+  }
+  return windows;
 }

@@ -97,26 +97,29 @@ export function observeServiceStates(
     }
     if (leaf.filter.states)
       for (const service of leaf.filter.includeServices ?? []) tallyOf(service).dividedByState = true;
-    const only = leaf.filter.includeServices?.length === 1 ? leaf.filter.includeServices[0] : undefined;
-    if (only === undefined || leaf.filter.anyOf || leaf.to - leaf.from >= bucketLength) continue;
-    const tally = tallyOf(only);
-    const addWindow = (key: string, inCell: (issueId: string) => boolean) => {
-      const windows = tally.windows.get(key) ?? new Map<string, WindowIssues>();
-      tally.windows.set(key, windows);
-      const window = windowOfLeaf(windows, leaf, bucketLength);
-      tally.searches.set(key, (tally.searches.get(key) ?? 0) + 1);
-      for (const result of leaf.results)
-        if (serviceOf(result.id) === only && inCell(result.id)) window.issues.add(result.id);
-    };
-    // A window of one track counts for that track, and, with the other tracks' windows of its range, for
-    // the service searched in every track at once.
-    const tracks = new Set<Track | ''>([track, '']);
-    if (!leaf.filter.states) for (const key of tracks) addWindow(cellKey(key), () => true);
-    STATE_GROUPS.forEach((states, group) => {
-      if (leaf.filter.states && !leaf.filter.states.some((state) => states.includes(state))) return;
-      for (const key of tracks)
-        addWindow(cellKey(key, group), (issueId) => stateGroupOf(stateOf(issueId)) === group);
-    });
+    // Every service a window searched in full, whether alone or sharing the window with others.
+    const named = leaf.filter.anyOf ? [] : (leaf.filter.includeServices ?? []);
+    if (leaf.to - leaf.from >= bucketLength) continue;
+    for (const service of named) {
+      const tally = tallyOf(service);
+      const addWindow = (key: string, inCell: (issueId: string) => boolean) => {
+        const windows = tally.windows.get(key) ?? new Map<string, WindowIssues>();
+        tally.windows.set(key, windows);
+        const window = windowOfLeaf(windows, leaf, bucketLength);
+        tally.searches.set(key, (tally.searches.get(key) ?? 0) + 1);
+        for (const result of leaf.results)
+          if (serviceOf(result.id) === service && inCell(result.id)) window.issues.add(result.id);
+      };
+      // A window of one track counts for that track, and, with the other tracks' windows of its range,
+      // for the service searched in every track at once.
+      const tracks = new Set<Track | ''>([track, '']);
+      if (!leaf.filter.states) for (const key of tracks) addWindow(cellKey(key), () => true);
+      STATE_GROUPS.forEach((states, group) => {
+        if (leaf.filter.states && !leaf.filter.states.some((state) => states.includes(state))) return;
+        for (const key of tracks)
+          addWindow(cellKey(key, group), (issueId) => stateGroupOf(stateOf(issueId)) === group);
+      });
+    }
   }
   const observed = new Map<string, ServiceStates>();
   for (const [service, tally] of tallies) {

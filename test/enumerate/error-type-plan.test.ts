@@ -182,6 +182,38 @@ describe('an error type too big for one search', () => {
     expect(throughout.services.get('app')?.errorRates?.get('Crash')).toBeGreaterThan(20);
   });
 
+  it('measures each error type of a time window that several shared', () => {
+    // Crash and Hang searched together in each quarter (`@error.type:(Crash OR Hang)`), and a packed
+    // search whose clauses name a type of another service.
+    const shared = quarters([range(0, 50), range(50, 100), range(100, 150), range(150, 200)]).map(
+      (leaf, index) => ({
+        ...leaf,
+        filter:
+          index < 2
+            ? { includeServices: ['app'], includeErrorTypes: ['Crash', 'Hang'] }
+            : {
+                anyOf: [
+                  { includeServices: ['app'], includeErrorTypes: ['Crash', 'Hang'] },
+                  { includeServices: ['web'], includeErrorTypes: ['Timeout'] },
+                ],
+              },
+        results: [
+          ...leaf.results,
+          ...range(0, 30).map((number) => ({
+            id: `app-Hang-${number}`,
+            type: 'error_tracking_search_result',
+            attributes: {},
+          })),
+        ],
+      }),
+    );
+    const observed = observeErrorTypes(shared, serviceOf, typeOf, bucket).services.get('app');
+    expect(observed?.errorRates?.get('Crash')).toBeLessThan(1.3);
+    // The same 30 Hang issues in every quarter: they err throughout.
+    expect(observed?.errorRates?.get('Hang')).toBeGreaterThan(20);
+    expect(observed?.timeWindowSearches?.get('Hang')).toBe(4);
+  });
+
   it('is searched in as few equal time windows as fit, once measured, and whole before', () => {
     const unmeasured = planOf({ Crash: 200, Hang: 30 });
     expect(unmeasured.divisibleByTime?.size).toBe(0);

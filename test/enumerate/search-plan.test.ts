@@ -178,6 +178,36 @@ describe('searching a plan', () => {
     ]);
   });
 
+  it('lets pieces divided by time share windows when that takes fewer searches', async () => {
+    // Issues that err in several windows are found in each: k windows hold 1.2 / k of a piece each.
+    const windowsOf = (piece: number, expected: number, windows?: number) => {
+      const count = windows ?? Math.ceil((expected * 1.2) / 88);
+      if (expected <= 88) return undefined;
+      return Array.from({ length: count }, (_, index) => ({
+        from: (index * HOUR) / count,
+        to: ((index + 1) * HOUR) / count,
+        filter: { includeServices: [['a', 'b', 'c'][piece]!] },
+        expected: (expected * 1.2) / count,
+      }));
+    };
+    const bucket = bucketOf(
+      { a: 90, b: 90, c: 30 },
+      { a: 90, b: 90, c: 30 },
+      { divisibleByTime: new Set([0, 1]), divideByTime: windowsOf },
+    );
+    expect(await bucket.run()).toEqual([]);
+    // Alone, a and b would take two halves of 54 each; three windows of 36 each hold both, 72 a search.
+    expect(bucket.searched.map((window) => [servicesOf(window).join(), window.to - window.from])).toEqual([
+      ['c', HOUR],
+      ['a,b', HOUR / 3],
+      ['a,b', HOUR / 3],
+      ['a,b', HOUR / 3],
+    ]);
+    expect(new Set(bucket.searched.slice(1).map((window) => window.from))).toEqual(
+      new Set([0, HOUR / 3, (2 * HOUR) / 3]),
+    );
+  });
+
   it('searches a piece that time may have to divide whole when it did not grow', async () => {
     const never = () => {
       throw new Error('not divided');

@@ -83,6 +83,22 @@ describe("observing a bucket's services by track and state", () => {
     expect(observed.get('search')).toMatchObject({ issues: new Map([['', [10, 0]]]), dividedByState: false });
   });
 
+  it('measures each service of a time window that several shared', () => {
+    const api = issues('api', 60, 'OPEN');
+    const web = issues('web', 40, 'OPEN');
+    // Each half found every api issue (erring throughout) and its own half of the web issues.
+    const observed = observe(
+      [
+        leaf(0, HOUR / 2, { includeServices: ['api', 'web'] }, [...api, ...web.slice(0, 20)]),
+        leaf(HOUR / 2, HOUR, { includeServices: ['api', 'web'] }, [...api, ...web.slice(20)]),
+      ],
+      [...api, ...web],
+    );
+    expect(observed.get('api')?.errorRates.get(cellKey(''))).toBeGreaterThan(20);
+    expect(observed.get('web')?.errorRates.get(cellKey(''))).toBeLessThan(2);
+    expect(observed.get('web')?.timeWindowSearches.get(cellKey(''))).toBe(2);
+  });
+
   it('keeps a service to tracks only when its issues were found in more than one', () => {
     const trace = issues('api', 50, 'OPEN');
     const logs = issues('api', 20, 'ACKNOWLEDGED', 100);

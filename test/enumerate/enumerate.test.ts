@@ -3,7 +3,7 @@ import type { ErrorTrackingApi } from '../../lib/datadog/api';
 import { DatadogApiError } from '../../lib/datadog/errors';
 import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
 import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
-import { enumerateBucket } from '../../lib/enumerate/enumerate';
+import { type BucketEnumeration, enumerateBucket } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
 import type { SplitKind } from '../../lib/enumerate/split';
 import { matchesQuery, parseQuery } from '../../lib/simulator/query';
@@ -179,64 +179,81 @@ describe('a bucket that needs more searches than its budget', () => {
   });
 });
 
+/** Issues of these services, each erring `count` times (plus up to 4), searched as the API would. */
+function searchableOrg(services: ReadonlyArray<{ name: string; issues: number; count: number }>) {
+  const issues = services.flatMap(({ name, issues: total, count }) =>
+    Array.from({ length: total }, (_, index) => ({
+      id: `${name}-${index}`,
+      service: name,
+      errorType: `Type${index % 7}`,
+      count: count + (index % 5),
+    })),
+  );
+  const byId = new Map(issues.map((issue) => [issue.id, issue]));
+  const searched: SearchRequestAttributes[] = [];
+  const api = apiAnswering(
+    (attributes) =>
+      issues
+        .filter((issue) =>
+          matchesQuery(parseQuery(attributes.query), {
+            service: issue.service,
+            platform: '',
+            languages: [],
+            errorType: issue.errorType,
+          }),
+        )
+        .sort((left, right) => right.count - left.count || (left.id < right.id ? -1 : 1))
+        .slice(0, 100)
+        .map((issue) => issue.id),
+    searched,
+    (issueId) => byId.get(issueId)!.count,
+  );
+  const issueOf = (issueId: string): IssueWire => {
+    const issue = byId.get(issueId)!;
+    return {
+      id: issueId,
+      type: 'issue',
+      attributes: { service: issue.service, error_type: issue.errorType },
+    };
+  };
+  const enumerate = () =>
+    enumerateBucket({ ...context(api), issueOf }, scope, bucket, wholeBucketPlan(bucket, true));
+  return { issues, searched, enumerate };
+}
+
+function expectEveryIssueOnce(enumeration: BucketEnumeration, issues: ReadonlyArray<{ id: string }>) {
+  const found = enumeration.leaves.flatMap((leaf) => leaf.results.map((result) => result.id));
+  expect(found.sort()).toEqual(issues.map((issue) => issue.id).sort());
+  expect(enumeration.leaves.every((leaf) => leaf.results.length < 100)).toBe(true);
+  expect(enumeration.incomplete).toEqual([]);
+}
+
 describe('a bucket with nothing to plan from', () => {
   it('plans everything from two saturated searches when the services shown least still fill one, and finds every issue once', async () => {
     // Two loud services hide many quiet ones; loudness decides which 100 issues a saturated search shows.
-    const services = [
+    const { issues, searched, enumerate } = searchableOrg([
       ...Array.from({ length: 2 }, (_, index) => ({ name: `loud-${index}`, issues: 45, count: 50 })),
       ...Array.from({ length: 10 }, (_, index) => ({ name: `quiet-${index}`, issues: 30, count: 1 })),
-    ];
-    const issues = services.flatMap(({ name, issues: total, count }) =>
-      Array.from({ length: total }, (_, index) => ({
-        id: `${name}-${index}`,
-        service: name,
-        errorType: `Type${index % 7}`,
-        count: count + (index % 5),
-      })),
-    );
-    const byId = new Map(issues.map((issue) => [issue.id, issue]));
-    const searched: SearchRequestAttributes[] = [];
-    const api = apiAnswering(
-      (attributes) =>
-        issues
-          .filter((issue) =>
-            matchesQuery(parseQuery(attributes.query), {
-              service: issue.service,
-              platform: '',
-              languages: [],
-              errorType: issue.errorType,
-            }),
-          )
-          .sort((left, right) => right.count - left.count || (left.id < right.id ? -1 : 1))
-          .slice(0, 100)
-          .map((issue) => issue.id),
-      searched,
-      (issueId) => byId.get(issueId)!.count,
-    );
-    const issueOf = (issueId: string): IssueWire => {
-      const issue = byId.get(issueId)!;
-      return {
-        id: issueId,
-        type: 'issue',
-        attributes: { service: issue.service, error_type: issue.errorType },
-      };
-    };
-    const enumeration = await enumerateBucket(
-      { ...context(api), issueOf },
-      scope,
-      bucket,
-      wholeBucketPlan(bucket, true),
-    );
+    ]);
+    const enumeration = await enumerate();
     // The first search shows only loud issues, and the search of everything else saturates too; so does
     // the search of the quiet services it showed least, and a search of the quietest one counts them.
     expect(searched[1]?.query).toBe('-service:(loud-0 OR loud-1)');
     expect(searched[2]?.query).toMatch(/^-service:\(loud-0 OR loud-1 OR quiet-/);
-    const found = enumeration.leaves.flatMap((leaf) => leaf.results.map((result) => result.id));
-    expect(found.sort()).toEqual(issues.map((issue) => issue.id).sort());
-    expect(enumeration.leaves.every((leaf) => leaf.results.length < 100)).toBe(true);
-    expect(enumeration.incomplete).toEqual([]);
+    expectEveryIssueOnce(enumeration, issues);
     // 390 issues need 4 searches at least. The loud issues, shown ten times louder than the quietest
     // shown, stand for themselves; the quiet services are scaled by the count of the quietest one.
     expect(enumeration.searches).toBeLessThanOrEqual(10);
+  });
+
+  it('with a few busy services, each shown often, still searches the one shown least apart to plan the others', async () => {
+    const { issues, searched, enumerate } = searchableOrg(
+      ['api', 'web', 'worker'].map((name, index) => ({ name, issues: 150 - 30 * index, count: 2 })),
+    );
+    const enumeration = await enumerate();
+    expect(searched[1]?.query).toBe('-service:(api OR web)');
+    expectEveryIssueOnce(enumeration, issues);
+    // 360 issues need 4 searches at least; halving blindly by service and error type took 10 here.
+    expect(enumeration.searches).toBeLessThanOrEqual(9);
   });
 });

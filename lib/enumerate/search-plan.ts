@@ -242,6 +242,9 @@ function countByPiece(
   return counts;
 }
 
+/** As many windows as a division by time makes of one piece (beyond, it says the piece cannot be divided). */
+const MOST_SHARED_WINDOWS = 16;
+
 /**
  * Pieces divided by time searched in the same windows, packed together: two error types each expected
  * at 90 issues take two half-hour windows apiece, four searches of about 50, where three windows shared
@@ -265,7 +268,7 @@ function shareTimeWindows(
     let best:
       | { saving: number; groups: number[][]; divisions: Map<number, readonly ExpectedWindow[]> }
       | undefined;
-    for (let count = 2; count <= 16; count++) {
+    for (let count = 2; count <= MOST_SHARED_WINDOWS; count++) {
       const divisions = new Map<number, readonly ExpectedWindow[]>();
       for (const piece of pieces) {
         const division = plan.divideByTime?.(piece, sizeOf(piece), count);

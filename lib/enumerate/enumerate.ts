@@ -5,12 +5,14 @@ import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
 import {
   type ErrorTypeObservation,
+  MAX_NAMED_ERROR_TYPES,
   mergeObservations,
   planByErrorType,
   type Sample,
   sampleOf,
   scaleSample,
   splitSample,
+  splitShown,
   withoutErrorTypes,
 } from './error-type-plan';
 import { checkResultsMatchFilter, SearchFacetIgnoredError } from './filter-check';
@@ -355,6 +357,49 @@ export async function enumerateBucket(
         }
         return loud;
       };
+      /**
+       * A saturated search that showed one service: its least shown error types (with every issue of it
+       * without a type, and every service the search did not show) are searched apart, and what that
+       * finds for each one shown scales the types shown most. `undefined` when that cannot be done or the
+       * search saturates too.
+       */
+      const byErrorType = async (level: SearchResponseWire, levelSample: Sample, excluded: string[]) => {
+        const [only] = [...levelSample];
+        if (!only || levelSample.size !== 1) return undefined;
+        const [service, counts] = only;
+        const split = splitShown(counts.byType, true);
+        if (!split || split.head.length > MAX_NAMED_ERROR_TYPES) return undefined;
+        const tailSeen = split.tailSeen + counts.untyped + unnamed(level);
+        const window: SearchWindow = {
+          from: bucket.start,
+          to: bucket.end,
+          filter: {
+            anyOf: [
+              { excludeServices: [...excluded, service] },
+              { includeServices: [service], excludeErrorTypes: split.head },
+            ],
+          },
+        };
+        const found = await searchPlanned(window);
+        splits.error_type += 1;
+        if (isSaturated(found.data.length)) return undefined;
+        const scale = Math.max(1, found.data.length / tailSeen);
+        const quietest = Math.min(...level.data.map((result) => result.attributes.total_count ?? 0));
+        const byType = new Map<string, number>();
+        for (const result of level.data) {
+          const errorType = issue(result.id)?.error_type;
+          if (!errorType || !split.head.includes(errorType)) continue;
+          const loud = quietest > 0 && (result.attributes.total_count ?? 0) > LOUD_ISSUE_FACTOR * quietest;
+          byType.set(errorType, (byType.get(errorType) ?? 0) + (loud ? 1 : scale));
+        }
+        const total = [...byType.values()].reduce((sum, issues) => sum + issues, 0);
+        const observation: ErrorTypeObservation = {
+          services: new Map([[service, { total, byType, untyped: 0, newTypes: 0 }]]),
+          withoutService: 0,
+          totalIssues: total,
+        };
+        return { window, found, observation, service };
+      };
       // Each saturated level: what it showed, and which of its services the level below leaves out.
       const levels: Array<{ sample: Sample; loud: Map<string, number>; head: string[]; tailSeen: number }> =
         [];
@@ -365,7 +410,9 @@ export async function enumerateBucket(
       let split = isSaturated(first.data.length)
         ? (splitSample(sample) ?? splitSample(sample, true))
         : undefined;
-      if (!split) {
+      // A first search that showed a single service is divided by its error types instead.
+      let typed = split || !isSaturated(first.data.length) ? undefined : await byErrorType(first, sample, []);
+      if (!split && !typed) {
         await settle(window, first);
         return undefined;
       }
@@ -387,10 +434,19 @@ export async function enumerateBucket(
         sample = sampleOfResponse(response);
         split = splitSample(sample, true);
       }
+      // The deepest search saturated with a single service: its error types go one level deeper.
+      if (!split && !typed && isSaturated(response.data.length))
+        typed = await byErrorType(response, sample, named);
+      if (typed) {
+        tail = typed.window;
+        response = typed.found;
+      }
       const deepestSaturated = isSaturated(response.data.length);
       // From the deepest level up: the issues behind each level's search, and its head's scale.
-      let tailIssues = deepestSaturated ? response.data.length * SATURATED_MARGIN : response.data.length;
-      let observation: ErrorTypeObservation | undefined;
+      let tailIssues = deepestSaturated
+        ? response.data.length * SATURATED_MARGIN
+        : response.data.length + (typed?.observation.totalIssues ?? 0);
+      let observation: ErrorTypeObservation | undefined = typed?.observation;
       if (deepestSaturated) {
         // The deepest search's own services, too, are planned from what it showed.
         observation = scaleSample(sample, [...sample.keys()], SATURATED_MARGIN);
@@ -406,18 +462,21 @@ export async function enumerateBucket(
           tailIssues += head.totalIssues;
         }
       }
+      // The service divided by error type had the rest of its issues searched with the tail.
+      const restSearched = new Set(typed ? [typed.service] : []);
       const searchFrom = async (sampled: ErrorTypeObservation): Promise<unknown> => {
         if (deepestSaturated) return await runPlan(planByErrorType(sampled, bucket, true));
         const [tailOutcome, headFailure] = await Promise.allSettled([
           settle(tail, response),
-          runPlan(planByErrorType(sampled, bucket, false)),
+          runPlan(planByErrorType(sampled, bucket, false, restSearched)),
         ]);
         if (tailOutcome.status === 'rejected') return tailOutcome.reason;
         return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;
       };
-      // Should the API refuse error types, the same sample plans the bucket by service alone.
+      // Should the API refuse error types, the same sample plans the bucket by service alone (unless the
+      // tail itself named error types: then the bucket starts over from one search).
       const sampled = observation!;
-      plannedWithoutErrorTypes = () => searchFrom(withoutErrorTypes(sampled));
+      if (!typed) plannedWithoutErrorTypes = () => searchFrom(withoutErrorTypes(sampled));
       return await searchFrom(sampled);
     } catch (error) {
       return error;

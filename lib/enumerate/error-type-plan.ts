@@ -265,7 +265,7 @@ const WHOLE_SERVICE_LIMIT = 40;
  * remainders exclude every name, so their queries would otherwise grow with the org.
  */
 const MAX_NAMED_SERVICES = 100;
-const MAX_NAMED_ERROR_TYPES = 50;
+export const MAX_NAMED_ERROR_TYPES = 50;
 /** Until measured, the share of a busy service's issues expected to be of error types not seen before. */
 const NEW_TYPES_SHARE = 0.06;
 /** A busy service's error types are bundled into pieces of up to this many issues. */
@@ -379,6 +379,11 @@ export function planByErrorType(
   bucket: Bucket,
   /** False when another search already covers every service the observation does not name. */
   withRemainder = true,
+  /**
+   * Services whose issues of every type the observation does not name another search already found: the
+   * plan names each of their types and leaves out their rest.
+   */
+  restSearched: ReadonlySet<string> = new Set(),
 ): BucketPlan {
   const pieces: SizedPiece[] = [];
   const divisible = new Map<number, TimeDivision>();
@@ -393,7 +398,8 @@ export function planByErrorType(
   const pieceOfType = new Map<string, Map<string, number>>();
   for (const [service, counts] of named.sort(([a], [b]) => (a < b ? -1 : 1))) {
     namedTypes.set(service, []);
-    if (counts.total <= WHOLE_SERVICE_LIMIT) {
+    const searchedRest = restSearched.has(service);
+    if (counts.total <= WHOLE_SERVICE_LIMIT && !searchedRest) {
       pieceOfService.set(
         service,
         pieces.push({ piece: { kind: 'service', service }, issues: counts.total }) - 1,
@@ -402,7 +408,7 @@ export function planByErrorType(
     }
     // Likewise a service's rarest error types are left to its rest, so that the rest's query stays short.
     const types = [...counts.byType].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    const namedTypesOfService = new Map(types.slice(0, MAX_NAMED_ERROR_TYPES));
+    const namedTypesOfService = new Map(searchedRest ? types : types.slice(0, MAX_NAMED_ERROR_TYPES));
     const unnamedTypes = types.slice(MAX_NAMED_ERROR_TYPES).reduce((sum, [, count]) => sum + count, 0);
     namedTypes.set(service, [...namedTypesOfService.keys()].sort());
     const typePieces = new Map<string, number>();
@@ -427,6 +433,7 @@ export function planByErrorType(
         if (!windowsOf(issues)) continuous.add(index);
       }
     }
+    if (searchedRest) continue;
     const newTypes = counts.newTypes ?? counts.total * NEW_TYPES_SHARE;
     pieceOfService.set(
       service,
@@ -489,21 +496,29 @@ export function splitSample(
   /** Leave out the least seen service even when it alone was seen more than `TAIL_SEEN` times. */
   leaveOutOne = false,
 ): { head: string[]; tailSeen: number } | undefined {
-  const bySeen = [...sample].sort((a, b) => a[1].total - b[1].total || (a[0] < b[0] ? -1 : 1));
+  return splitShown(new Map([...sample].map(([service, counts]) => [service, counts.total])), leaveOutOne);
+}
+
+/** The values (services, or one service's error types) seen most, and how often the rest were seen. */
+export function splitShown(
+  shown: ReadonlyMap<string, number>,
+  leaveOutOne = false,
+): { head: string[]; tailSeen: number } | undefined {
+  const bySeen = [...shown].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
   let tailSeen = 0;
   let tail = 0;
   while (
     tail < bySeen.length - 1 &&
-    (tailSeen + bySeen[tail]![1].total <= TAIL_SEEN || (leaveOutOne && tail === 0))
+    (tailSeen + bySeen[tail]![1] <= TAIL_SEEN || (leaveOutOne && tail === 0))
   ) {
-    tailSeen += bySeen[tail]![1].total;
+    tailSeen += bySeen[tail]![1];
     tail += 1;
   }
   if (tail === 0) return undefined;
   return {
     head: bySeen
       .slice(tail)
-      .map(([service]) => service)
+      .map(([value]) => value)
       .sort(),
     tailSeen,
   };

@@ -246,6 +246,18 @@ describe('a bucket with nothing to plan from', () => {
     expect(enumeration.searches).toBeLessThanOrEqual(10);
   });
 
+  it('with a single service shown, searches its error types shown least apart to plan the others', async () => {
+    const { issues, searched, enumerate } = searchableOrg([{ name: 'api', issues: 360, count: 2 }]);
+    const enumeration = await enumerate();
+    // Everything but the types shown most: other services, and the api issues of every other type.
+    expect(searched[1]?.query).toMatch(
+      /^\(\(-service:api\) OR \(service:api AND -@error\.type:\(Type\d( OR Type\d)+\)\)\)$/,
+    );
+    expectEveryIssueOnce(enumeration, issues);
+    // 360 issues need 4 searches at least; halving blindly by service and error type took 14.
+    expect(enumeration.searches).toBeLessThanOrEqual(9);
+  });
+
   it('with a few busy services, each shown often, still searches the one shown least apart to plan the others', async () => {
     const { issues, searched, enumerate } = searchableOrg(
       ['api', 'web', 'worker'].map((name, index) => ({ name, issues: 150 - 30 * index, count: 2 })),

@@ -6,6 +6,7 @@ import {
   sampleOf,
   scaleSample,
   splitSample,
+  splitShown,
 } from '../../lib/enumerate/error-type-plan';
 import { clauseMatches } from '../../lib/enumerate/split';
 
@@ -83,6 +84,48 @@ describe('planning a bucket from its own saturated search', () => {
         ),
       ),
     ).toBe(undefined);
+  });
+
+  it("leaves out a single service's least seen error types the same way", () => {
+    const shown = new Map([
+      ['A', 60],
+      ['B', 30],
+      ['C', 6],
+      ['D', 4],
+    ]);
+    expect(splitShown(shown)).toEqual({ head: ['A', 'B'], tailSeen: 10 });
+    expect(
+      splitShown(
+        new Map([
+          ['A', 60],
+          ['B', 40],
+        ]),
+        true,
+      ),
+    ).toEqual({ head: ['A'], tailSeen: 40 });
+  });
+
+  it('plans only the named error types of a service whose other issues a search already found', () => {
+    const counts = {
+      total: 30,
+      byType: new Map([
+        ['A', 20],
+        ['B', 10],
+      ]),
+      untyped: 0,
+      newTypes: 0,
+    };
+    const observation = { services: new Map([['api', counts]]), withoutService: 0, totalIssues: 30 };
+    const bucket = { start: 0, end: 3_600_000 };
+    const plan = planByErrorType(observation, bucket, false, new Set(['api']));
+    // Small as it is, the service is planned by type, and no piece searches the rest of it again.
+    expect(plan.pieces.reduce((sum, issues) => sum + issues, 0)).toBe(30);
+    expect(plan.windowOf(plan.pieces.map((_, piece) => piece)).filter).toEqual({
+      includeServices: ['api'],
+      includeErrorTypes: ['A', 'B'],
+    });
+    expect(plan.pieceOf('api', 'C')).toBeUndefined();
+    expect(planByErrorType(observation, bucket, false).pieceOf('api', 'C')).toBeDefined();
   });
 });
 

@@ -68,6 +68,16 @@ function bucketOf(
 
 const servicesOf = (window: SearchWindow) => window.filter.includeServices ?? [];
 
+/** `count` equal windows of the bucket searching piece `piece` (service a, b or c), each expected to hold `perWindow`. */
+function equalWindows(piece: number, count: number, perWindow: number) {
+  return Array.from({ length: count }, (_, index) => ({
+    from: (index * HOUR) / count,
+    to: ((index + 1) * HOUR) / count,
+    filter: { includeServices: [['a', 'b', 'c'][piece]!] },
+    expected: perWindow,
+  }));
+}
+
 describe('searching a plan', () => {
   it('never packs pieces of different classes into one search', async () => {
     const planned = { a: 15, b: 15, c: 15, d: 15 };
@@ -153,14 +163,7 @@ describe('searching a plan', () => {
 
   it('searches pieces that time may have to divide last, in time windows when grown too big for one', async () => {
     const halves = (piece: number, expected: number) =>
-      expected > 88
-        ? [0, 1].map((half) => ({
-            from: (half * HOUR) / 2,
-            to: ((half + 1) * HOUR) / 2,
-            filter: { includeServices: [['a', 'b', 'c'][piece]!] },
-            expected: expected / 2,
-          }))
-        : undefined;
+      expected > 88 ? equalWindows(piece, 2, expected / 2) : undefined;
     // c, planned at 60, holds 90: with its prior, growth is 1.3, and a and b grow from 70 to 91 each.
     const bucket = bucketOf(
       { a: 105, b: 99, c: 90 },
@@ -182,13 +185,7 @@ describe('searching a plan', () => {
     // Issues that err in several windows are found in each: k windows hold 1.2 / k of a piece each.
     const windowsOf = (piece: number, expected: number, windows?: number) => {
       const count = windows ?? Math.ceil((expected * 1.2) / 88);
-      if (expected <= 88) return undefined;
-      return Array.from({ length: count }, (_, index) => ({
-        from: (index * HOUR) / count,
-        to: ((index + 1) * HOUR) / count,
-        filter: { includeServices: [['a', 'b', 'c'][piece]!] },
-        expected: (expected * 1.2) / count,
-      }));
+      return expected > 88 ? equalWindows(piece, count, (expected * 1.2) / count) : undefined;
     };
     const bucket = bucketOf(
       { a: 90, b: 90, c: 30 },

@@ -37,6 +37,36 @@ function rateLimit(text: string | undefined) {
   return { limit: Number(match[1]), periodSeconds: Number(match[2]) };
 }
 
+const ERROR_TYPE_FACETS = ['refused', 'dropped', 'unmatched'] as const;
+const STATES_FIELDS = ['applied', 'refused', 'ignored'] as const;
+
+function oneOf<T extends string>(
+  text: string | undefined,
+  flag: string,
+  allowed: readonly T[],
+): T | undefined {
+  if (text === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(text))
+    throw new ConfigError(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`);
+  return text as T;
+}
+
+/**
+ * How the simulated API treats the `@error.type` facet and the `states` field when told to differ from
+ * the default: an API that refuses them, or accepts them without applying them, as some may.
+ */
+function apiVariant(errorTypeFacet: string | undefined, statesField: string | undefined) {
+  const errorTypes = oneOf(errorTypeFacet, '--error-type-facet', ERROR_TYPE_FACETS);
+  const states = oneOf(statesField, '--states-field', STATES_FIELDS);
+  return {
+    ...(errorTypes === 'refused' ? { refusedQueryFields: ['error.type' as const] } : {}),
+    ...(errorTypes === 'dropped' || errorTypes === 'unmatched'
+      ? { ignoredQueryFields: { 'error.type': errorTypes } }
+      : {}),
+    ...(states ? { statesAttribute: states } : {}),
+  };
+}
+
 /** Serves a generated org on loopback until interrupted, for trying the exporter without a Datadog account. */
 export async function simulateCommand(argv: readonly string[], io: ExportCommandIo): Promise<number> {
   const { values } = parseFlags('simulate', argv, {
@@ -50,7 +80,10 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     'odd-service-names': { type: 'boolean' },
     'missing-included': { type: 'string' },
     'unknown-enums': { type: 'string' },
+    'error-type-facet': { type: 'string' },
+    'states-field': { type: 'string' },
   });
+  const variant = apiVariant(values['error-type-facet'], values['states-field']);
   const distribution = values.distribution ?? 'uniform';
   if (!(DISTRIBUTIONS as readonly string[]).includes(distribution)) {
     throw new ConfigError(
@@ -74,6 +107,7 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     org,
     port: wholeNumber(values.port, '--port', 8126),
     rateLimit: rateLimit(values['rate-limit']),
+    ...variant,
   });
   io.stderr.write(
     `Simulated Datadog with ${org.issues.length} issues (${distribution}) from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} at ${simulator.url}\n` +

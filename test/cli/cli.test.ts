@@ -119,6 +119,8 @@ describe('the error-tracking-export command', () => {
     [['export', '--form', '1'], "Unknown option '--form'"],
     [['export', '--from', '1', '--to', '2', '--out', 'x', '--persona', 'ROBOT'], '--persona must be one of'],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [['simulate', '--error-type-facet', 'sometimes'], '--error-type-facet must be one of refused, dropped'],
+    [['simulate', '--states-field', 'maybe'], '--states-field must be one of applied, refused, ignored'],
   ])('rejects %j with exit code 2 and one line on stderr', async (args, message) => {
     const result = await cli(args, environment);
     expect(result.code).toBe(2);

@@ -264,7 +264,7 @@ const WHOLE_SERVICE_LIMIT = 40;
  * At most this many services are named in a plan, and this many error types of one service: the
  * remainders exclude every name, so their queries would otherwise grow with the org.
  */
-const MAX_NAMED_SERVICES = 100;
+const MAX_NAMED_SERVICES = 200;
 export const MAX_NAMED_ERROR_TYPES = 50;
 /** Until measured, the share of a busy service's issues expected to be of error types not seen before. */
 const NEW_TYPES_SHARE = 0.06;

@@ -130,9 +130,9 @@ describe('planning a bucket from its own saturated search', () => {
 });
 
 describe('keeping queries short in a big org', () => {
-  it('names at most 100 services and 50 error types of a service; the remainders find the rest', () => {
+  it('names at most 200 services and 50 error types of a service; the remainders find the rest', () => {
     const manyServices = Array.from(
-      { length: 150 },
+      { length: 250 },
       (_, index) => `service-${String(index).padStart(3, '0')}`,
     );
     const busyTypes = new Map(Array.from({ length: 80 }, (_, index) => [`Type${index}`, 2] as const));
@@ -141,22 +141,22 @@ describe('keeping queries short in a big org', () => {
         ['busy', { total: 160, byType: busyTypes, untyped: 0 }],
         ...manyServices.map(
           (service, index) =>
-            [service, { total: 150 - index, byType: new Map(), untyped: 150 - index }] as const,
+            [service, { total: 250 - index, byType: new Map(), untyped: 250 - index }] as const,
         ),
       ]),
       withoutService: 0,
-      totalIssues: 160 + 150 * 75,
+      totalIssues: 160 + 250 * 125,
     };
     const plan = planByErrorType(observation, { start: 0, end: 3_600_000 });
     const all = plan.pieces.map((_, piece) => plan.windowOf([piece]));
     const clauses = all.flatMap((window) => window.filter.anyOf ?? [window.filter]);
     for (const clause of clauses) {
-      expect((clause.excludeServices ?? []).length).toBeLessThanOrEqual(100);
+      expect((clause.excludeServices ?? []).length).toBeLessThanOrEqual(200);
       expect((clause.excludeErrorTypes ?? []).length).toBeLessThanOrEqual(50);
     }
     // The quietest service and the rarest type of the busy service are each found exactly once.
     for (const [service, errorType] of [
-      ['service-149', 'X'],
+      ['service-249', 'X'],
       ['busy', 'Type79'],
       ['busy', 'Type0'],
       ['never-seen', 'Y'],

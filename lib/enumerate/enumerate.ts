@@ -401,8 +401,14 @@ export async function enumerateBucket(
         return { window, found, observation, service };
       };
       // Each saturated level: what it showed, and which of its services the level below leaves out.
-      const levels: Array<{ sample: Sample; loud: Map<string, number>; head: string[]; tailSeen: number }> =
-        [];
+      const levels: Array<{
+        sample: Sample;
+        loud: Map<string, number>;
+        head: string[];
+        tailSeen: number;
+        /** The search of everything the level leaves out, once made. */
+        below?: SearchResponseWire;
+      }> = [];
       let response = first;
       let sample = sampleOfResponse(first);
       // With a few busy services, every one shown often, the one shown least is still left to the tail:
@@ -429,6 +435,7 @@ export async function enumerateBucket(
         named.push(...split.head);
         tail = { ...window, filter: { excludeServices: [...named] } };
         response = await searchPlanned(tail);
+        levels[levels.length - 1]!.below = response;
         splits.service += 1;
         if (!isSaturated(response.data.length)) break;
         sample = sampleOfResponse(response);
@@ -452,7 +459,16 @@ export async function enumerateBucket(
         observation = scaleSample(sample, [...sample.keys()], SATURATED_MARGIN);
       }
       for (const level of [...levels].reverse()) {
-        const scale = Math.max(1, tailIssues / level.tailSeen);
+        // The search below also finds services this level never showed: only the share of it that the
+        // level's tail showed scales what the level showed of the others.
+        const headServices = new Set(level.head);
+        const below = level.below?.data ?? [];
+        const shownBelow = below.filter((result) => {
+          const service = issue(result.id)?.service;
+          return !service || (level.sample.has(service) && !headServices.has(service));
+        }).length;
+        const share = below.length > 0 ? shownBelow / below.length : 1;
+        const scale = Math.max(1, (tailIssues * share) / level.tailSeen);
         for (const service of level.head) {
           const shown = level.sample.get(service)?.total ?? 0;
           const loud = Math.min(shown, level.loud.get(service) ?? 0);

@@ -246,6 +246,19 @@ describe('a bucket with nothing to plan from', () => {
     expect(enumeration.searches).toBeLessThanOrEqual(10);
   });
 
+  it('scales the services shown by the ones shown least, not by the many services never shown', async () => {
+    // A first search shows the busy services; the search of the rest is mostly services it never showed.
+    const { issues, enumerate } = searchableOrg([
+      ...Array.from({ length: 6 }, (_, index) => ({ name: `busy-${index}`, issues: 30, count: 20 - index })),
+      ...Array.from({ length: 80 }, (_, index) => ({ name: `quiet-${index}`, issues: 4, count: 1 })),
+    ]);
+    const enumeration = await enumerate();
+    expectEveryIssueOnce(enumeration, issues);
+    // Scaled by every issue the search of the rest found, the busy services came out about five times
+    // too big, and their pieces filled searches poorly: 46 searches (500 issues need 6 at least).
+    expect(enumeration.searches).toBeLessThanOrEqual(36);
+  });
+
   it('with a single service shown, searches its error types shown least apart to plan the others', async () => {
     const { issues, searched, enumerate } = searchableOrg([{ name: 'api', issues: 360, count: 2 }]);
     const enumeration = await enumerate();

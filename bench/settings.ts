@@ -127,6 +127,36 @@ export const FULL_SETTINGS: BenchSettings = {
       timeoutMs: 3 * MINUTE,
       seeds: [8, 9],
     },
+    // Many quiet services: more than a plan names, and a first search that shows only some of them.
+    {
+      name: 'sparse, 150 services',
+      target: 1.5,
+      org: { distribution: 'uniform', issues: 3_000, services: 150, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
+    {
+      name: 'bursty, 150 services',
+      target: 1.5,
+      org: { distribution: 'bursty', issues: 3_000, services: 150, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
+    // Few busy services: every one shown often by a first search, and error types of 100 issues an hour.
+    {
+      name: 'bursty, 3 services',
+      target: 1.5,
+      org: { distribution: 'bursty', issues: 3_000, services: 3, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
+    {
+      name: 'dense, 1 service',
+      target: 3,
+      org: { distribution: 'dense', issues: 400, services: 1, seed: 7 },
+      timeoutMs: 3 * MINUTE,
+      seeds: [8, 9],
+    },
     // The same orgs served by an API that refuses `@error.type` (a 400), as one without that facet would:
     // services, tracks, states and time are all that divide them, and a search by state is used only where
     // time cannot divide a service, since it cannot find an issue in an undocumented state.

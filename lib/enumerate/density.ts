@@ -15,7 +15,7 @@ import {
 import { IssueActivity, type IssueFacts } from './issue-activity';
 import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
-import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT } from './search-plan';
+import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT, piecesByClass } from './search-plan';
 import { packServices, type SearchWindow } from './split';
 import { cellKey, observeServiceStates, type ServiceStates, STATE_GROUPS, stateGroupOf } from './state-plan';
 
@@ -699,19 +699,17 @@ export class ServiceDensityModel {
     const plan = this.plan(scope, bucket);
     if (plan.togetherFirst) return [plan.windowOf(plan.pieces.map((_, piece) => piece))];
     const windows: SearchWindow[] = plan.fixed.map(({ expected: _expected, ...window }) => window);
-    const byClass = new Map<string, Map<string, number>>();
+    const whole: number[] = [];
     plan.pieces.forEach((issues, piece) => {
       const divided = plan.divisibleByTime?.has(piece) ? plan.divideByTime?.(piece, issues) : undefined;
-      if (divided) {
-        windows.push(...divided.map(({ expected: _expected, ...window }) => window));
-        return;
-      }
-      const pieceClass = plan.classes?.[piece] ?? '';
-      byClass.set(pieceClass, (byClass.get(pieceClass) ?? new Map()).set(String(piece), issues));
+      if (divided) windows.push(...divided.map(({ expected: _expected, ...window }) => window));
+      else whole.push(piece);
     });
-    for (const pieces of byClass.values())
-      for (const group of packServices(pieces, LATER_SEARCH_LIMIT))
+    for (const pieces of piecesByClass(plan, whole).values()) {
+      const sizes = new Map(pieces.map((piece) => [String(piece), plan.pieces[piece]!]));
+      for (const group of packServices(sizes, LATER_SEARCH_LIMIT))
         windows.push(plan.windowOf(group.map(Number)));
+    }
     return windows;
   }
 }

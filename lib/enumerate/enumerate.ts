@@ -344,16 +344,19 @@ export async function enumerateBucket(
         );
       const unnamed = (response: SearchResponseWire) =>
         response.data.filter((result) => !issue(result.id)?.service).length;
-      const loudByService = (response: SearchResponseWire) => {
+      /** Whether an issue a saturated search showed erred far more often than the quietest one it showed. */
+      const loudIn = (response: SearchResponseWire) => {
         const countOf = (result: SearchResultWire) => result.attributes.total_count ?? 0;
         const quietest = Math.min(...response.data.map(countOf));
-        const loud = new Map<string, number>();
         // Without counts to compare (the API always sends them), no issue is taken to be loud.
-        if (!(quietest > 0)) return loud;
+        return (result: SearchResultWire) => quietest > 0 && countOf(result) > LOUD_ISSUE_FACTOR * quietest;
+      };
+      const loudByService = (response: SearchResponseWire) => {
+        const isLoud = loudIn(response);
+        const loud = new Map<string, number>();
         for (const result of response.data) {
           const service = issue(result.id)?.service;
-          if (service && countOf(result) > LOUD_ISSUE_FACTOR * quietest)
-            loud.set(service, (loud.get(service) ?? 0) + 1);
+          if (service && isLoud(result)) loud.set(service, (loud.get(service) ?? 0) + 1);
         }
         return loud;
       };
@@ -384,13 +387,12 @@ export async function enumerateBucket(
         splits.error_type += 1;
         if (isSaturated(found.data.length)) return undefined;
         const scale = Math.max(1, found.data.length / tailSeen);
-        const quietest = Math.min(...level.data.map((result) => result.attributes.total_count ?? 0));
+        const isLoud = loudIn(level);
         const byType = new Map<string, number>();
         for (const result of level.data) {
           const errorType = issue(result.id)?.error_type;
           if (!errorType || !split.head.includes(errorType)) continue;
-          const loud = quietest > 0 && (result.attributes.total_count ?? 0) > LOUD_ISSUE_FACTOR * quietest;
-          byType.set(errorType, (byType.get(errorType) ?? 0) + (loud ? 1 : scale));
+          byType.set(errorType, (byType.get(errorType) ?? 0) + (isLoud(result) ? 1 : scale));
         }
         const total = [...byType.values()].reduce((sum, issues) => sum + issues, 0);
         const observation: ErrorTypeObservation = {

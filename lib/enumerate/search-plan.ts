@@ -191,6 +191,19 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   return failures;
 }
 
+/** Pieces by class (see `BucketPlan.classes`), in the order given: only pieces of one class share a search. */
+export function piecesByClass(
+  plan: Pick<BucketPlan, 'classes'>,
+  pieces: Iterable<number>,
+): Map<string, number[]> {
+  const byClass = new Map<string, number[]>();
+  for (const piece of pieces) {
+    const pieceClass = plan.classes?.[piece] ?? '';
+    byClass.set(pieceClass, [...(byClass.get(pieceClass) ?? []), piece]);
+  }
+  return byClass;
+}
+
 /**
  * Packs pieces into searches, each class apart (see `BucketPlan.classes`), spreading each class's pieces
  * evenly over as few searches as the limit allows. The fullest search comes first: the small pieces left
@@ -202,11 +215,7 @@ function packByClass(
   sizeOf: (piece: number) => number,
   limit: number,
 ): number[][] {
-  const byClass = new Map<string, number[]>();
-  for (const piece of packable) {
-    const pieceClass = plan.classes?.[piece] ?? '';
-    byClass.set(pieceClass, [...(byClass.get(pieceClass) ?? []), piece]);
-  }
+  const byClass = piecesByClass(plan, packable);
   const groups: Array<{ pieces: number[]; load: number }> = [];
   for (const pieces of byClass.values()) {
     const sizes = new Map(pieces.map((piece) => [String(piece), sizeOf(piece)]));
@@ -258,13 +267,8 @@ function shareTimeWindows(
   divided: ReadonlyMap<number, readonly ExpectedWindow[]>,
   sizeOf: (piece: number) => number,
 ): ExpectedWindow[] {
-  const byClass = new Map<string, number[]>();
-  for (const piece of divided.keys()) {
-    const pieceClass = plan.classes?.[piece] ?? '';
-    byClass.set(pieceClass, [...(byClass.get(pieceClass) ?? []), piece]);
-  }
   const windows: ExpectedWindow[] = [];
-  for (const pieces of byClass.values()) {
+  for (const pieces of piecesByClass(plan, divided.keys()).values()) {
     let best:
       | { saving: number; groups: number[][]; divisions: Map<number, readonly ExpectedWindow[]> }
       | undefined;

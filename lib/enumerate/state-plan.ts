@@ -38,7 +38,10 @@ export interface ServiceStates {
   readonly issues: ReadonlyMap<Track | '', readonly number[]>;
   /** Distinct issues in every state, undocumented ones too. */
   readonly allIssues: number;
-  /** How often a cell's issues erred (see `cellKey`), fitted to the time windows that searched the service alone. */
+  /**
+   * How often a cell's issues erred (see `cellKey`), fitted to the time windows that searched the whole
+   * service, alone or together with other whole services.
+   */
   readonly errorRates: ReadonlyMap<string, number>;
   /** The searches those time windows took, by cell: a plan may take as many again. */
   readonly timeWindowSearches: ReadonlyMap<string, number>;
@@ -97,9 +100,9 @@ export function observeServiceStates(
     }
     if (leaf.filter.states)
       for (const service of leaf.filter.includeServices ?? []) tallyOf(service).dividedByState = true;
+    if (leaf.to - leaf.from >= bucketLength) continue;
     // Every service a window searched in full, whether alone or sharing the window with others.
     const named = leaf.filter.anyOf ? [] : (leaf.filter.includeServices ?? []);
-    if (leaf.to - leaf.from >= bucketLength) continue;
     for (const service of named) {
       const tally = tallyOf(service);
       const addWindow = (key: string, inCell: (issueId: string) => boolean) => {

@@ -1,8 +1,9 @@
 /**
  * Randomized exactness sweep: exports many generated orgs (every distribution, many seeds, sizes, service
  * counts and lengths, odd names, unknown enums, missing `included` objects, injected 5xx and truncated
- * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms
- * or matches nothing with them, in turn; and one without the `states` field on every fifth) and checks
+ * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms,
+ * matches nothing with them or nothing with them negated either, in turn; and one without the `states`
+ * field on every fifth) and checks
  * every issue-hour against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else
  * is. Also reports searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
  *
@@ -40,16 +41,13 @@ for (const distribution of DISTRIBUTIONS) {
       missingIncludedRate: seed % 4 === 0 ? 0.1 : 0,
     };
     const label = `${distribution} seed ${seed}: ${issues} issues, ${services} services, ${hours} h`;
+    const ignoredErrorTypes = (['strict', undefined, 'dropped', 'unmatched'] as const)[(seed % 8) / 2];
     const withoutErrorTypes =
       seed % 2 === 1
         ? {}
-        : seed % 6 === 2
-          ? { refusedQueryFields: ['error.type' as const] }
-          : {
-              ignoredQueryFields: {
-                'error.type': seed % 6 === 4 ? ('dropped' as const) : ('unmatched' as const),
-              },
-            };
+        : ignoredErrorTypes
+          ? { ignoredQueryFields: { 'error.type': ignoredErrorTypes } }
+          : { refusedQueryFields: ['error.type' as const] };
     const statesAttribute = seed % 10 === 3 ? 'refused' : seed % 10 === 7 ? 'ignored' : 'applied';
     const harness = await startHarness(org, {
       ...withoutErrorTypes,

@@ -37,7 +37,7 @@ function rateLimit(text: string | undefined) {
   return { limit: Number(match[1]), periodSeconds: Number(match[2]) };
 }
 
-const ERROR_TYPE_FACETS = ['refused', 'dropped', 'unmatched'] as const;
+const ERROR_TYPE_FACETS = ['refused', 'dropped', 'unmatched', 'strict'] as const;
 const STATES_FIELDS = ['applied', 'refused', 'ignored'] as const;
 
 function oneOf<T extends string>(
@@ -60,9 +60,7 @@ function apiVariant(errorTypeFacet: string | undefined, statesField: string | un
   const states = oneOf(statesField, '--states-field', STATES_FIELDS);
   return {
     ...(errorTypes === 'refused' ? { refusedQueryFields: ['error.type' as const] } : {}),
-    ...(errorTypes === 'dropped' || errorTypes === 'unmatched'
-      ? { ignoredQueryFields: { 'error.type': errorTypes } }
-      : {}),
+    ...(errorTypes && errorTypes !== 'refused' ? { ignoredQueryFields: { 'error.type': errorTypes } } : {}),
     ...(states ? { statesAttribute: states } : {}),
   };
 }

@@ -15,7 +15,7 @@ import {
   splitShown,
   withoutErrorTypes,
 } from './error-type-plan';
-import { checkResultsMatchFilter, SearchFacetIgnoredError } from './filter-check';
+import { BucketSightings, checkResultsMatchFilter, SearchFacetMisappliedError } from './filter-check';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { SATURATED_MARGIN, searchPlan } from './search-plan';
@@ -85,7 +85,7 @@ type DroppableFacet = 'error_type' | 'states';
 
 /** The API refused a search naming the facet (400), or accepted the facet without applying it. */
 function facetUnusable(facet: DroppableFacet, error: unknown): boolean {
-  return refusedByApi(error) || (error instanceof SearchFacetIgnoredError && error.facet === facet);
+  return refusedByApi(error) || (error instanceof SearchFacetMisappliedError && error.facet === facet);
 }
 
 /** The facet a planned search named that the API turned out not to support. */
@@ -105,7 +105,7 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
 function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
   if (failure instanceof PlanRefusedError) return failure.facet;
   // A search below a planned one (a time window of an error type, say) can be the first to show it.
-  if (failure instanceof SearchFacetIgnoredError && failure.facet !== 'service') return failure.facet;
+  if (failure instanceof SearchFacetMisappliedError && failure.facet !== 'service') return failure.facet;
   return undefined;
 }
 
@@ -163,6 +163,7 @@ export async function enumerateBucket(
   const splits = emptySplitCounts();
   let searches = 0;
   let searchesByState = 0;
+  const sightings = new BucketSightings();
 
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
     searches += 1;
@@ -180,6 +181,7 @@ export async function enumerateBucket(
     });
     context.onResponse(response);
     checkResultsMatchFilter(window.filter, response);
+    sightings.observe(window, track, response, (issueId) => context.issueOf(issueId)?.attributes);
     return response;
   };
 

@@ -1,7 +1,7 @@
 import { DatadogApiError, oneLine } from '../datadog/errors';
-import type { IssueAttributesWire, SearchResponseWire } from '../datadog/types';
+import type { IssueAttributesWire, SearchResponseWire, Track } from '../datadog/types';
 import { describeFilter, type FacetClause, type SearchFilter } from './query';
-import { clausesOf } from './split';
+import { clausesOf, isSaturated } from './split';
 
 export type CheckedFacet = 'service' | 'error_type' | 'states';
 
@@ -11,23 +11,43 @@ const FACET_NAMES: Record<CheckedFacet, string> = {
   states: 'the states field',
 };
 
+const CHECK_THE_API = 'Check that DD_SITE or DD_API_URL points at the Datadog Error Tracking API.';
+
 /**
- * A search returned an issue its own filter excludes: the API accepted a facet without applying it. Every
- * division of a window relies on its parts returning only what they name, so the export cannot go on
- * trusting that facet. It can do without error types and states (the engine stops naming them, as when the
- * API refuses them); without the service filter it stops rather than write totals it cannot vouch for.
+ * A search returned an issue its own filter excludes, or left out one it names: the API accepted a facet
+ * without applying it as the event-search syntax says. Every division of a window relies on its parts
+ * returning exactly what they name, so the export cannot go on trusting that facet. It can do without
+ * error types and states (the engine stops naming them, as when the API refuses them); without the
+ * service filter it stops rather than write totals it cannot vouch for.
  */
-export class SearchFacetIgnoredError extends DatadogApiError {
+export class SearchFacetMisappliedError extends DatadogApiError {
   readonly facet: CheckedFacet;
 
-  constructor(facet: CheckedFacet, issueId: string, value: string, filter: SearchFilter) {
+  constructor(facet: CheckedFacet, message: string) {
     super(
-      `The search API returned issue ${issueId} (${facet} ${oneLine(JSON.stringify(value), 80)}) to a ` +
-        `search for ${oneLine(describeFilter(filter), 160)}: it does not apply ${FACET_NAMES[facet]}, which ` +
-        'an exact export relies on. Check that DD_SITE or DD_API_URL points at the Datadog Error Tracking API.',
-      { endpoint: 'POST /api/v2/error-tracking/issues/search', attempts: 1 },
+      `${message}: it does not apply ${FACET_NAMES[facet]}, which an exact export relies on. ${CHECK_THE_API}`,
+      {
+        endpoint: 'POST /api/v2/error-tracking/issues/search',
+        attempts: 1,
+      },
     );
     this.facet = facet;
+  }
+
+  static resultOutside(facet: CheckedFacet, issueId: string, value: string, filter: SearchFilter) {
+    return new SearchFacetMisappliedError(
+      facet,
+      `The search API returned issue ${issueId} (${facet} ${oneLine(JSON.stringify(value), 80)}) to a ` +
+        `search for ${oneLine(describeFilter(filter), 160)}`,
+    );
+  }
+
+  static resultMissing(facet: CheckedFacet, issueId: string, filter: SearchFilter) {
+    return new SearchFacetMisappliedError(
+      facet,
+      `The search API left out issue ${issueId}, which an earlier search of the same hours returned and ` +
+        `which matches it, from a search for ${oneLine(describeFilter(filter), 160)} under the result cap`,
+    );
   }
 }
 
@@ -58,7 +78,7 @@ function clauseHolds(clause: FacetClause, attributes: IssueAttributesWire, withE
 /**
  * Checks every result of a search against the filter it was searched with, using the issue objects the
  * same response included (an issue whose object is missing cannot be checked, and is not). Throws
- * `SearchFacetIgnoredError` for the first contradiction, blaming error types when the issue matches
+ * `SearchFacetMisappliedError` for the first contradiction, blaming error types when the issue matches
  * the filter's services.
  */
 export function checkResultsMatchFilter(filter: SearchFilter, response: SearchResponseWire): void {
@@ -78,11 +98,97 @@ export function checkResultsMatchFilter(filter: SearchFilter, response: SearchRe
       const servicesHold = clauses.some((clause) => clauseHolds(clause, attributes, false));
       const facet = servicesHold ? 'error_type' : 'service';
       const value = servicesHold ? attributes.error_type : attributes.service;
-      throw new SearchFacetIgnoredError(facet, issueId, String(value), filter);
+      throw SearchFacetMisappliedError.resultOutside(facet, issueId, String(value), filter);
     }
     const state = attributes.state;
     if (filter.states && typeof state === 'string' && !filter.states.includes(state)) {
-      throw new SearchFacetIgnoredError('states', issueId, state, filter);
+      throw SearchFacetMisappliedError.resultOutside('states', issueId, state, filter);
+    }
+  }
+}
+
+/**
+ * Whether an issue surely matches a term, whatever the API's case rules: an include needs the exact
+ * value, an exclude must miss it in any case. An issue without the attribute matches excludes only, as
+ * `-service:x` matches events without a service (what a remainder query relies on).
+ */
+function termSurelyHolds(
+  value: string | undefined,
+  include: readonly string[] | undefined,
+  exclude: readonly string[] | undefined,
+): boolean {
+  if (include && (value === undefined || !include.includes(value))) return false;
+  return value === undefined || !exclude?.some((named) => sameValue(named, value));
+}
+
+function surelyMatches(filter: SearchFilter, attributes: IssueAttributesWire): boolean {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const service = text(attributes.service);
+  const errorType = text(attributes.error_type);
+  const clauseHolds = (clause: FacetClause) =>
+    termSurelyHolds(service, clause.includeServices, clause.excludeServices) &&
+    termSurelyHolds(errorType, clause.includeErrorTypes, clause.excludeErrorTypes);
+  if (!clausesOf(filter).some(clauseHolds)) return false;
+  if (!filter.states) return true;
+  return typeof attributes.state === 'string' && filter.states.includes(attributes.state);
+}
+
+/** The facet to blame for a search that left out an issue it names: the least established one it used. */
+function facetOf(filter: SearchFilter): CheckedFacet {
+  const clauses = clausesOf(filter);
+  if (clauses.some((clause) => clause.includeErrorTypes || clause.excludeErrorTypes)) return 'error_type';
+  return filter.states ? 'states' : 'service';
+}
+
+interface Sighting {
+  readonly from: number;
+  readonly to: number;
+  readonly track: Track | undefined;
+}
+
+/**
+ * The issues a bucket's searches returned, and in which window and track. An issue returned for a window
+ * erred in it, so any later search under the cap whose window holds that one, in the same track or in
+ * all of them, and whose filter the issue matches, must return it too. One that does not shows the API
+ * reading a facet differently from the event-search syntax (a parser that lets an unknown term match
+ * nothing, say): results outside the filter catch an API that matches too much, this catches one that
+ * matches too little, which would otherwise lose issues without a trace.
+ */
+export class BucketSightings {
+  private readonly sightings = new Map<string, Sighting[]>();
+
+  /** Checks a response against what earlier searches saw, then records what it saw. */
+  observe(
+    search: { readonly from: number; readonly to: number; readonly filter: SearchFilter },
+    track: Track | undefined,
+    response: SearchResponseWire,
+    attributesOf: (issueId: string) => IssueAttributesWire | undefined,
+  ): void {
+    if (!isSaturated(response.data.length)) this.checkComplete(search, track, response, attributesOf);
+    for (const result of response.data) {
+      const seen = this.sightings.get(result.id);
+      const sighting = { from: search.from, to: search.to, track };
+      if (seen) seen.push(sighting);
+      else this.sightings.set(result.id, [sighting]);
+    }
+  }
+
+  private checkComplete(
+    search: { readonly from: number; readonly to: number; readonly filter: SearchFilter },
+    track: Track | undefined,
+    response: SearchResponseWire,
+    attributesOf: (issueId: string) => IssueAttributesWire | undefined,
+  ): void {
+    const returned = new Set(response.data.map((result) => result.id));
+    const within = (sighting: Sighting) =>
+      search.from <= sighting.from &&
+      sighting.to <= search.to &&
+      (track === undefined || sighting.track === track);
+    for (const [issueId, seen] of this.sightings) {
+      if (returned.has(issueId) || !seen.some(within)) continue;
+      const attributes = attributesOf(issueId);
+      if (attributes && surelyMatches(search.filter, attributes))
+        throw SearchFacetMisappliedError.resultMissing(facetOf(search.filter), issueId, search.filter);
     }
   }
 }

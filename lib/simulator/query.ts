@@ -412,9 +412,12 @@ export function matchesQuery(node: QueryNode, issue: QueryableIssue): boolean {
 /**
  * How an API that does not index a field may treat a term on it without refusing the query: `dropped`
  * reads the query as if the term (negated or not) were not there; `unmatched` lets the term match no
- * issue, as a field no issue has would, so its negation matches every issue.
+ * issue, as a field no issue has would, so its negation matches every issue; `strict` lets
+ * the negation match no issue either, as a parser that requires every term's field to exist would.
  */
-export type IgnoredFieldBehaviour = 'dropped' | 'unmatched';
+export type IgnoredFieldBehaviour = 'dropped' | 'unmatched' | 'strict';
+
+const MATCHES_NOTHING: QueryNode = { kind: 'or', children: [] };
 
 /** The query an API that ignores the given fields evaluates in place of `node`. */
 export function ignoringFields(
@@ -428,9 +431,11 @@ export function ignoringFields(
       case 'term': {
         const behaviour = ignored.get(current.field);
         if (behaviour === 'dropped') return undefined;
-        return behaviour === 'unmatched' ? { kind: 'or', children: [] } : current;
+        return behaviour === undefined ? current : MATCHES_NOTHING;
       }
       case 'not': {
+        const negated = current.child.kind === 'term' ? ignored.get(current.child.field) : undefined;
+        if (negated === 'strict') return MATCHES_NOTHING;
         const child = rewrite(current.child);
         return child && { kind: 'not', child };
       }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { IssueAttributesWire, SearchResponseWire } from '../../lib/datadog/types';
-import { checkResultsMatchFilter, SearchFacetIgnoredError } from '../../lib/enumerate/filter-check';
+import {
+  BucketSightings,
+  checkResultsMatchFilter,
+  SearchFacetMisappliedError,
+} from '../../lib/enumerate/filter-check';
 import type { SearchFilter } from '../../lib/enumerate/query';
 import { UserError } from '../../lib/errors';
 
@@ -18,12 +22,12 @@ function response(...issues: Array<[string, IssueAttributesWire | undefined]>): 
   };
 }
 
-function failure(filter: SearchFilter, body: SearchResponseWire): SearchFacetIgnoredError | undefined {
+function failure(filter: SearchFilter, body: SearchResponseWire): SearchFacetMisappliedError | undefined {
   try {
     checkResultsMatchFilter(filter, body);
     return undefined;
   } catch (error) {
-    if (error instanceof SearchFacetIgnoredError) return error;
+    if (error instanceof SearchFacetMisappliedError) return error;
     throw error;
   }
 }
@@ -85,5 +89,130 @@ describe('checkResultsMatchFilter', () => {
       /issue-1 \(service "api"\).*service:web.*does not apply the service: term/,
     );
     expect(error?.message).toMatch(/DD_SITE or DD_API_URL/);
+  });
+});
+
+describe('BucketSightings', () => {
+  const issues: Record<string, IssueAttributesWire> = {
+    a: { service: 'api', error_type: 'TypeError', state: 'OPEN' },
+    b: { service: 'web', error_type: 'KeyError', state: 'RESOLVED' },
+    c: { error_type: 'KeyError', state: 'OPEN' },
+  };
+  const attributesOf = (issueId: string) => issues[issueId];
+  const HOUR = 3_600_000;
+  const whole = { from: 0, to: HOUR };
+  const firstHalf = { from: 0, to: HOUR / 2 };
+  /** A saturated response: 100 results, the named issues among them. */
+  const saturated = (...ids: string[]) =>
+    response(
+      ...ids.map((id): [string, IssueAttributesWire | undefined] => [id, issues[id]]),
+      ...Array.from({ length: 100 - ids.length }, (_, index): [string, undefined] => [
+        `other-${index}`,
+        undefined,
+      ]),
+    );
+  const seenFirst = (track?: 'trace' | 'logs' | 'rum') => {
+    const sightings = new BucketSightings();
+    sightings.observe({ ...firstHalf, filter: {} }, track, saturated('a', 'b', 'c'), attributesOf);
+    return sightings;
+  };
+  const observed = (
+    sightings: BucketSightings,
+    search: { from: number; to: number; filter: SearchFilter },
+    track?: 'trace' | 'logs' | 'rum',
+    ...ids: string[]
+  ) => {
+    try {
+      sightings.observe(
+        search,
+        track,
+        response(...ids.map((id): [string, undefined] => [id, undefined])),
+        attributesOf,
+      );
+      return undefined;
+    } catch (error) {
+      if (error instanceof SearchFacetMisappliedError) return error;
+      throw error;
+    }
+  };
+
+  it('blames the facet of a search under the cap that left out an issue it names, seen earlier in its hours', () => {
+    const missingType = observed(seenFirst(), {
+      ...whole,
+      filter: { includeServices: ['api'], includeErrorTypes: ['TypeError'] },
+    });
+    expect(missingType?.facet).toBe('error_type');
+    expect(missingType?.message).toMatch(/left out issue a.*@error\.type:TypeError.*DD_API_URL/);
+    expect(missingType?.message).not.toContain('\n');
+    expect(observed(seenFirst(), { ...whole, filter: { states: ['RESOLVED'] } }, undefined, 'a')?.facet).toBe(
+      'states',
+    );
+    expect(
+      observed(seenFirst(), { ...whole, filter: { excludeServices: ['web'] } }, undefined, 'a')?.facet,
+    ).toBe('service');
+  });
+
+  it('accepts a search that returned every issue it names that earlier searches saw in its hours', () => {
+    const sightings = seenFirst();
+    expect(
+      observed(sightings, { ...whole, filter: { includeServices: ['api'] } }, undefined, 'a'),
+    ).toBeUndefined();
+    expect(observed(sightings, { ...whole, filter: { includeServices: ['db'] } })).toBeUndefined();
+    expect(
+      observed(sightings, { ...whole, filter: { states: ['OPEN'] } }, undefined, 'a', 'c'),
+    ).toBeUndefined();
+  });
+
+  it('expects nothing of a saturated search, or of hours that do not hold the sighting', () => {
+    expect(
+      observed(seenFirst(), { from: HOUR / 2, to: HOUR, filter: { includeServices: ['api'] } }),
+    ).toBeUndefined();
+    expect(
+      observed(seenFirst(), { from: 0, to: HOUR / 4, filter: { includeServices: ['api'] } }),
+    ).toBeUndefined();
+    const sightings = seenFirst();
+    expect(() =>
+      sightings.observe(
+        { ...whole, filter: { includeServices: ['web'] } },
+        undefined,
+        saturated(),
+        attributesOf,
+      ),
+    ).not.toThrow();
+  });
+
+  it('expects an issue seen in one track of a search of that track or of every track only', () => {
+    expect(
+      observed(seenFirst('rum'), { ...whole, filter: { includeServices: ['api'] } }, 'trace'),
+    ).toBeUndefined();
+    expect(observed(seenFirst('rum'), { ...whole, filter: { includeServices: ['api'] } }, 'rum')?.facet).toBe(
+      'service',
+    );
+    expect(observed(seenFirst('rum'), { ...whole, filter: { includeServices: ['api'] } })?.facet).toBe(
+      'service',
+    );
+    expect(
+      observed(seenFirst(), { ...whole, filter: { includeServices: ['api'] } }, 'trace'),
+    ).toBeUndefined();
+  });
+
+  it('expects only what matches under any case rules, and an issue without a service of a remainder', () => {
+    // An API may match services case-sensitively (so API is not api) or not (so web excludes WEB).
+    expect(observed(seenFirst(), { ...whole, filter: { includeServices: ['API'] } })).toBeUndefined();
+    expect(
+      observed(seenFirst(), { ...whole, filter: { excludeServices: ['API', 'WEB'] } }, undefined)?.message,
+    ).toMatch(/left out issue c/);
+    expect(
+      observed(seenFirst(), { ...whole, filter: { excludeServices: ['API', 'WEB'] } }, undefined, 'c'),
+    ).toBeUndefined();
+    expect(
+      observed(seenFirst(), { ...whole, filter: { includeServices: ['api', 'web'] } }, undefined, 'a', 'b'),
+    ).toBeUndefined();
+  });
+
+  it('cannot expect an issue whose object never arrived', () => {
+    const sightings = new BucketSightings();
+    sightings.observe({ ...firstHalf, filter: {} }, undefined, saturated('unknown'), attributesOf);
+    expect(observed(sightings, { ...whole, filter: {} })).toBeUndefined();
   });
 });

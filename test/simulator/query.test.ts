@@ -168,6 +168,12 @@ describe('ignoringFields', () => {
     expect(ignoring('(service:api) OR (@error.type:TypeError)', 'unmatched', typeError)).toBe(true);
   });
 
+  it('lets a term on a field a strict parser does not know match nothing, negated or not', () => {
+    expect(ignoring('service:api AND @error.type:TypeError', 'strict', typeError)).toBe(false);
+    expect(ignoring('service:api -@error.type:KeyError', 'strict', typeError)).toBe(false);
+    expect(ignoring('(service:api) OR (-@error.type:KeyError)', 'strict', typeError)).toBe(true);
+  });
+
   it('leaves other fields and an empty set of ignored fields alone', () => {
     const node = parseQuery('service:web');
     expect(ignoringFields(node, new Map())).toBe(node);

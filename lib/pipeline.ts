@@ -10,6 +10,7 @@ import {
   enumerateBucket,
   type IncompleteWindow,
 } from './enumerate/enumerate';
+import type { CheckedFacet } from './enumerate/filter-check';
 import { type HydrationStats, Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
 import { loadSavedPlans, savePlans } from './enumerate/saved-plan';
@@ -151,7 +152,8 @@ export async function runExport(
   const observations = new ObservationCollector();
   const hydrator = new Hydrator(api);
   const density = new ServiceDensityModel();
-  const savedPlans = await loadSavedPlans(sink, id, options.scopes, options.bucketMs, density);
+  const provenFacets = new Set<CheckedFacet>();
+  const savedPlans = await loadSavedPlans(sink, id, options.scopes, options.bucketMs, density, provenFacets);
   const splits = emptySplitCounts();
   const incompleteWindows: IncompleteWindow[] = [];
   const files: WrittenFile[] = [];
@@ -192,6 +194,7 @@ export async function runExport(
             maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
             unavailableSplits,
             stateProbes,
+            provenFacets,
           },
           scope,
           bucket,
@@ -294,7 +297,7 @@ export async function runExport(
         })
       : null;
   const notStarted = buckets.length - detail.length;
-  await savePlans(sink, id, options.scopes, options.bucketMs, density);
+  await savePlans(sink, id, options.scopes, options.bucketMs, density, provenFacets);
   const finishedAt = now();
   const manifest: RunManifest = {
     run_id: runId,

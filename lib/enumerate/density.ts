@@ -400,20 +400,40 @@ function classOf(piece: ServicePiece): string {
 }
 
 /**
+ * Which busy services a plan without error types divides by state group. A search by state cannot find an
+ * issue in a state newer than the documented ones, so states divide only what time cannot (services whose
+ * issues err all hour), until the run has seen enough issues, all in documented states, to vouch for them
+ * (`STATES_VOUCHED_AFTER`). Then every busy service in one track is divided by state rather than by time:
+ * state groups share no issue, where time windows return an issue again in each window it errs in
+ * (without error types: 2.39× → 2.19× the lower bound on 42 sparse, bursty and dense orgs).
+ */
+type StateDivision = false | 'services time cannot divide' | 'every busy service';
+
+/**
+ * Distinct issues, all in documented states, a run sees before it divides services by state that time
+ * could divide: a state that 1 % of issues were in would have shown among them with 95 % probability.
+ */
+const STATES_VOUCHED_AFTER = 300;
+
+/**
  * Plans a bucket without error types from how the one before divided by service, track, state and time.
  * Services are pieces, packed into searches by `searchPlan`; the last piece is every service not known,
  * found by excluding the others (it also catches services never seen before, at no extra search). A busy
- * service in one track that time windows divided is divided into equal windows again, sized by how often
- * its issues erred. A busy service whose search had to be divided by state (its issues err all hour) is
- * divided into its state groups, per track when it errs in several, while `statesDivide` holds: each
- * group packs with the same group of other services, and one too big for a search is divided by time
- * like a service. Any other busy service replays the windows by track and time that fit the bucket before.
+ * service whose search had to be divided by state (its issues err all hour), and once states are vouched
+ * for any busy service in one track, is divided into its state groups, per track when it errs in several:
+ * each group packs with the same group of other services, and one too big for a search is divided by
+ * time like a service. Otherwise a busy service in one track that time windows divided is divided into
+ * equal windows again, sized by how often its issues erred. Any other busy service replays the windows by
+ * track and time that fit the bucket before.
  */
 function planByService(
   observation: Observation,
   bucket: Bucket,
-  /** False once the run has seen an issue in a state the `states` field does not accept. */
-  statesDivide: boolean,
+  /**
+   * Which services states divide: none once the run has seen an issue in a state the `states` field does
+   * not accept; else those whose issues time could not divide, or every busy one (see `StateDivision`).
+   */
+  statesDivide: StateDivision,
   /** Issues expected issue by issue (see `IssueActivity`), by service and state group. */
   predicted?: ErrorTypeObservation,
 ): BucketPlan {
@@ -429,7 +449,11 @@ function planByService(
   // How each busy service is divided: by state group, by time as a whole, or (absent) as the bucket before.
   const divisionOf = new Map<string, 'state' | TimeDivision>();
   for (const [service, serviceStates] of states ?? []) {
-    if (statesDivide && serviceStates.dividedByState) {
+    const busyInOneTrack = !serviceStates.tracked && serviceStates.allIssues > STATE_DIVISION_ABOVE;
+    if (
+      (statesDivide && serviceStates.dividedByState) ||
+      (statesDivide === 'every busy service' && busyInOneTrack)
+    ) {
       divisionOf.set(service, 'state');
       continue;
     }
@@ -664,13 +688,17 @@ export class ServiceDensityModel {
         : observation.errorTypes;
       return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
     }
-    const predicted = this.stateActivity
-      .get(describeScope(scope))
-      ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
-    const statesDivide =
+    const activity = this.stateActivity.get(describeScope(scope));
+    const predicted = activity?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
+    const documentedOnly =
       statesSupported &&
       !this.undocumentedStates.has(describeScope(scope)) &&
       [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
+    const statesDivide: StateDivision = !documentedOnly
+      ? false
+      : (activity?.issuesRecorded ?? 0) >= STATES_VOUCHED_AFTER
+        ? 'every busy service'
+        : 'services time cannot divide';
     return planByService(observation, bucket, statesDivide, predicted);
   }
 

@@ -15,7 +15,12 @@ import {
   splitShown,
   withoutErrorTypes,
 } from './error-type-plan';
-import { BucketSightings, checkResultsMatchFilter, SearchFacetMisappliedError } from './filter-check';
+import {
+  BucketSightings,
+  type CheckedFacet,
+  checkResultsMatchFilter,
+  SearchFacetMisappliedError,
+} from './filter-check';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { SATURATED_MARGIN, searchPlan } from './search-plan';
@@ -73,6 +78,11 @@ export interface EnumerationContext {
    * probed: a division by state waits for its probe.
    */
   readonly stateProbes: Map<string, Promise<void> | 'done'>;
+  /**
+   * Facets some search of this run proved the API applies as named, by returning an issue an earlier
+   * search of its bucket showed (see `BucketSightings`). Until then, a plan naming one is checked.
+   */
+  readonly provenFacets: Set<CheckedFacet>;
 }
 
 /** The API refused the search's query (400), as it does a facet it does not support. */
@@ -99,6 +109,17 @@ function mentionsErrorTypes(filter: SearchFilter): boolean {
   return clausesOf(filter).some(
     (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
   );
+}
+
+/** The facets a plan's searches would name. */
+function facetsNamedBy(plan: BucketPlan): Set<DroppableFacet> {
+  const filters = [...plan.fixed, ...plan.pieces.map((_, piece) => plan.windowOf([piece]))].map(
+    (window) => window.filter,
+  );
+  const named = new Set<DroppableFacet>();
+  if (filters.some(mentionsErrorTypes)) named.add('error_type');
+  if (filters.some((filter) => filter.states)) named.add('states');
+  return named;
 }
 
 /** The facet a failed bucket can do without, when that is why it failed. */
@@ -181,7 +202,13 @@ export async function enumerateBucket(
     });
     context.onResponse(response);
     checkResultsMatchFilter(window.filter, response);
-    sightings.observe(window, track, response, (issueId) => context.issueOf(issueId)?.attributes);
+    const proven = sightings.observe(
+      window,
+      track,
+      response,
+      (issueId) => context.issueOf(issueId)?.attributes,
+    );
+    for (const facet of proven) context.provenFacets.add(facet);
     return response;
   };
 
@@ -303,8 +330,29 @@ export async function enumerateBucket(
       throw facet && facetUnusable(facet, error) ? new PlanRefusedError(facet) : error;
     }
   };
+  /**
+   * A plan naming a facet no search of the run has proved yet starts with one search of the whole bucket:
+   * the issues it shows are what the plan's searches are checked against, and one that fits is the bucket.
+   * Otherwise an API misapplying the facet in the first bucket planned with it could go unnoticed.
+   */
+  const searchedWholeFirst = async (current: BucketPlan): Promise<boolean> => {
+    // A plan searched together first begins with that search anyway.
+    if (current.togetherFirst || !sightings.empty) return false;
+    const unproven = [...facetsNamedBy(current)].some((facet) => !context.provenFacets.has(facet));
+    if (!unproven) return false;
+    const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
+    const response = await search(window);
+    if (isSaturated(response.data.length)) return false;
+    await settle(window, response);
+    return true;
+  };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
   const runPlan = async (current: BucketPlan): Promise<unknown> => {
+    try {
+      if (await searchedWholeFirst(current)) return undefined;
+    } catch (error) {
+      return error;
+    }
     const failures = await searchPlan(current, {
       search: searchPlanned,
       settle,

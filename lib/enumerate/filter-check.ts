@@ -133,6 +133,19 @@ function surelyMatches(filter: SearchFilter, attributes: IssueAttributesWire): b
   return typeof attributes.state === 'string' && filter.states.includes(attributes.state);
 }
 
+/** The facets a search proved it applies by returning an issue it names, through a clause naming them. */
+function facetsProvenBy(filter: SearchFilter, attributes: IssueAttributesWire): CheckedFacet[] {
+  const proven: CheckedFacet[] = [];
+  const typed = clausesOf(filter).some(
+    (clause) =>
+      (clause.includeErrorTypes || clause.excludeErrorTypes) &&
+      surelyMatches({ ...clause, ...(filter.states ? { states: filter.states } : {}) }, attributes),
+  );
+  if (typed) proven.push('error_type');
+  if (filter.states) proven.push('states');
+  return proven;
+}
+
 /** The facet to blame for a search that left out an issue it names: the least established one it used. */
 function facetOf(filter: SearchFilter): CheckedFacet {
   const clauses = clausesOf(filter);
@@ -157,20 +170,31 @@ interface Sighting {
 export class BucketSightings {
   private readonly sightings = new Map<string, Sighting[]>();
 
-  /** Checks a response against what earlier searches saw, then records what it saw. */
+  /** Whether no search of the bucket has returned anything yet, so there is nothing to check against. */
+  get empty(): boolean {
+    return this.sightings.size === 0;
+  }
+
+  /**
+   * Checks a response against what earlier searches saw, then records what it saw. Returns the facets the
+   * response proved it applies as named: those of a filter that returned an issue it was expected to.
+   */
   observe(
     search: { readonly from: number; readonly to: number; readonly filter: SearchFilter },
     track: Track | undefined,
     response: SearchResponseWire,
     attributesOf: (issueId: string) => IssueAttributesWire | undefined,
-  ): void {
-    if (!isSaturated(response.data.length)) this.checkComplete(search, track, response, attributesOf);
+  ): Set<CheckedFacet> {
+    const proven = isSaturated(response.data.length)
+      ? new Set<CheckedFacet>()
+      : this.checkComplete(search, track, response, attributesOf);
     for (const result of response.data) {
       const seen = this.sightings.get(result.id);
       const sighting = { from: search.from, to: search.to, track };
       if (seen) seen.push(sighting);
       else this.sightings.set(result.id, [sighting]);
     }
+    return proven;
   }
 
   private checkComplete(
@@ -178,17 +202,21 @@ export class BucketSightings {
     track: Track | undefined,
     response: SearchResponseWire,
     attributesOf: (issueId: string) => IssueAttributesWire | undefined,
-  ): void {
+  ): Set<CheckedFacet> {
     const returned = new Set(response.data.map((result) => result.id));
     const within = (sighting: Sighting) =>
       search.from <= sighting.from &&
       sighting.to <= search.to &&
       (track === undefined || sighting.track === track);
+    const proven = new Set<CheckedFacet>();
     for (const [issueId, seen] of this.sightings) {
-      if (returned.has(issueId) || !seen.some(within)) continue;
+      if (!seen.some(within)) continue;
       const attributes = attributesOf(issueId);
-      if (attributes && surelyMatches(search.filter, attributes))
+      if (!attributes || !surelyMatches(search.filter, attributes)) continue;
+      if (!returned.has(issueId))
         throw SearchFacetMisappliedError.resultMissing(facetOf(search.filter), issueId, search.filter);
+      for (const facet of facetsProvenBy(search.filter, attributes)) proven.add(facet);
     }
+    return proven;
   }
 }

@@ -1,6 +1,7 @@
 import type { ObjectSink } from '../warehouse/sink';
 import type { ServiceDensityModel } from './density';
 import type { ErrorTypeObservation, ServiceErrorTypes } from './error-type-plan';
+import type { CheckedFacet } from './filter-check';
 import { describeScope, type SearchScope } from './scope';
 
 /**
@@ -18,6 +19,11 @@ interface SavedPlanFile {
   readonly total_issues: number;
   readonly without_service: number;
   readonly services: Record<string, SavedService>;
+  /**
+   * A search of the run (or of one before it) proved the API applies error types as named, so the next
+   * run's first plan need not prove it again (see `EnumerationContext.provenFacets`).
+   */
+  readonly error_types_proven?: boolean;
 }
 
 interface SavedService {
@@ -37,6 +43,7 @@ function toFile(
   observation: ErrorTypeObservation,
   bucketStart: number,
   bucketMs: number,
+  errorTypesProven: boolean,
 ) {
   const file: SavedPlanFile = {
     format: 1,
@@ -56,6 +63,7 @@ function toFile(
         },
       ]),
     ),
+    ...(errorTypesProven ? { error_types_proven: true } : {}),
   };
   return file;
 }
@@ -108,20 +116,34 @@ function savedBucketStart(text: string): number | undefined {
   }
 }
 
-/** Seeds the model with the plans the previous run saved; a missing or unreadable plan is no plan. */
+function savedProof(text: string): boolean {
+  try {
+    return (JSON.parse(text) as Partial<SavedPlanFile>).error_types_proven === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Seeds the model with the plans the previous run saved; a missing or unreadable plan is no plan. A plan
+ * saved with error types proven proves them for this run too.
+ */
 export async function loadSavedPlans(
   sink: ObjectSink,
   scopesId: string,
   scopes: readonly SearchScope[],
   bucketMs: number,
   density: ServiceDensityModel,
+  provenFacets: Set<CheckedFacet>,
 ): Promise<number> {
   let loaded = 0;
   for (const scope of scopes) {
     const body = await sink.get(savedPlanKey(scopesId, scope));
-    const observation = body && parseSavedPlan(new TextDecoder().decode(body), bucketMs);
-    if (!observation) continue;
+    const text = body && new TextDecoder().decode(body);
+    const observation = text && parseSavedPlan(text, bucketMs);
+    if (!text || !observation) continue;
     density.seed(scope, observation);
+    if (savedProof(text)) provenFacets.add('error_type');
     loaded += 1;
   }
   return loaded;
@@ -134,6 +156,7 @@ export async function savePlans(
   scopes: readonly SearchScope[],
   bucketMs: number,
   density: ServiceDensityModel,
+  provenFacets: ReadonlySet<CheckedFacet>,
 ): Promise<void> {
   for (const scope of scopes) {
     const latest = density.latestErrorTypes(scope);
@@ -143,7 +166,13 @@ export async function savePlans(
     const saved = await sink.get(key);
     const savedStart = saved && savedBucketStart(new TextDecoder().decode(saved));
     if (savedStart !== null && savedStart !== undefined && savedStart > latest.bucketStart) continue;
-    const file = toFile(scope, latest.observation, latest.bucketStart, bucketMs);
+    const file = toFile(
+      scope,
+      latest.observation,
+      latest.bucketStart,
+      bucketMs,
+      provenFacets.has('error_type'),
+    );
     await sink.put(key, new TextEncoder().encode(`${JSON.stringify(file)}\n`), 'application/json');
   }
 }

@@ -377,6 +377,36 @@ describe('planning a bucket from the one before', () => {
       expect(model.plan(scope, next, new Set(['OPEN']), false).classes).not.toContain('|0');
     });
 
+    it('divides any busy service by state instead of time once 300 issues, all in documented states, vouch for states', () => {
+      const model = new ServiceDensityModel();
+      // 160 issues of 'busy', 40 per quarter, half open; with the calm services, 310 issues in all.
+      const quarters = [0, 1, 2, 3].map((index) =>
+        stated(
+          (index * HOUR) / 4,
+          ((index + 1) * HOUR) / 4,
+          { includeServices: ['busy'] },
+          'busy',
+          index % 2 ? 'OPEN' : 'RESOLVED',
+          40,
+          index * 40,
+        ),
+      );
+      const calm = [
+        stated(0, HOUR, { includeServices: ['calm'] }, 'calm', 'OPEN', 90),
+        stated(0, HOUR, { excludeServices: ['busy', 'calm'] }, 'quiet', 'OPEN', 60),
+      ];
+      model.record(scope, { start: 0, end: HOUR }, [...quarters, ...calm], facts, false);
+      const next = { start: HOUR, end: 2 * HOUR };
+      const windows = model.initialWindows(scope, next);
+      const busy = windows.filter((window) => clauseMatches(window.filter, 'busy', undefined));
+      expect(busy.map((window) => window.filter.states)).toEqual(expect.arrayContaining([['OPEN'], rest]));
+      expect(busy.every((window) => window.from === HOUR && window.to === 2 * HOUR)).toBe(true);
+      for (const state of ['OPEN', 'RESOLVED', 'IGNORED'])
+        expect(searchingFor(windows, 'busy', state)).toHaveLength(1);
+      // Not once the run has seen an undocumented state.
+      expect(model.plan(scope, next, new Set(['OPEN', 'SNOOZED'])).classes).not.toContain('|0');
+    });
+
     it('divides a busy service searched in time windows by its error rate, in every state at once', () => {
       const model = new ServiceDensityModel();
       // 240 issues, 60 per quarter, none in two: each erred about once an hour.

@@ -4,6 +4,7 @@ import { DatadogApiError } from '../../lib/datadog/errors';
 import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
 import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
 import { type BucketEnumeration, enumerateBucket } from '../../lib/enumerate/enumerate';
+import type { CheckedFacet } from '../../lib/enumerate/filter-check';
 import type { SearchFilter } from '../../lib/enumerate/query';
 import type { SplitKind } from '../../lib/enumerate/split';
 import { matchesQuery, parseQuery } from '../../lib/simulator/query';
@@ -47,6 +48,7 @@ const context = (api: ErrorTrackingApi) => ({
   maxSearchesPerBucket: 50,
   unavailableSplits: new Set<SplitKind>(),
   stateProbes: new Map(),
+  provenFacets: new Set<CheckedFacet>(),
 });
 
 /** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it within the budget. */
@@ -147,6 +149,8 @@ describe('enumerating a planned bucket', () => {
         maxSearchesPerBucket: 50,
         unavailableSplits,
         stateProbes: new Map(),
+        // Proven by an earlier bucket, so the plan is searched as it is; an API refusing the facet later.
+        provenFacets: new Set<CheckedFacet>(['error_type']),
       },
       scope,
       bucket,

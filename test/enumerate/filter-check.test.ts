@@ -163,6 +163,29 @@ describe('BucketSightings', () => {
     ).toBeUndefined();
   });
 
+  it('says which facets a search proved by returning an issue it was expected to', () => {
+    const proven = (filter: SearchFilter, ...ids: string[]) => [
+      ...seenFirst().observe(
+        { ...whole, filter },
+        undefined,
+        response(...ids.map((id): [string, undefined] => [id, undefined])),
+        attributesOf,
+      ),
+    ];
+    expect(proven({ includeServices: ['api'], includeErrorTypes: ['TypeError'] }, 'a')).toEqual([
+      'error_type',
+    ]);
+    expect(proven({ includeServices: ['web'], states: ['RESOLVED'] }, 'b')).toEqual(['states']);
+    // Through a clause without error types, or with nothing expected of it, nothing is proven.
+    expect(
+      proven(
+        { anyOf: [{ includeServices: ['web'] }, { includeServices: ['db'], includeErrorTypes: ['X'] }] },
+        'b',
+      ),
+    ).toEqual([]);
+    expect(proven({ includeServices: ['db'], includeErrorTypes: ['X'] })).toEqual([]);
+  });
+
   it('expects nothing of a saturated search, or of hours that do not hold the sighting', () => {
     expect(
       observed(seenFirst(), { from: HOUR / 2, to: HOUR, filter: { includeServices: ['api'] } }),

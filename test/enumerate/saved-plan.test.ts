@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseSavedPlan, savedPlanKey } from '../../lib/enumerate/saved-plan';
+import { ServiceDensityModel } from '../../lib/enumerate/density';
+import type { CheckedFacet } from '../../lib/enumerate/filter-check';
+import { loadSavedPlans, parseSavedPlan, savedPlanKey } from '../../lib/enumerate/saved-plan';
+import type { ObjectSink } from '../../lib/warehouse/sink';
 
 const HOUR = 3_600_000;
 const valid = {
@@ -53,6 +56,39 @@ describe('saved plans', () => {
     ['no services', JSON.stringify({ ...valid, services: null })],
   ])('ignores %s', (_, text) => {
     expect(parseSavedPlan(text, HOUR)).toBeUndefined();
+  });
+
+  it('proves error types for the next run only when the run that saved the plan proved them', async () => {
+    const scope = { query: '*', persona: 'ALL' as const };
+    const sinkHolding = (file: object): ObjectSink => ({
+      root: 'memory',
+      put: async () => {},
+      get: async (key) =>
+        key === savedPlanKey('id', scope) ? new TextEncoder().encode(JSON.stringify(file)) : null,
+      list: async () => [],
+      delete: async () => {},
+    });
+    const provenAfterLoading = async (file: object) => {
+      const proven = new Set<CheckedFacet>();
+      const loaded = await loadSavedPlans(
+        sinkHolding(file),
+        'id',
+        [scope],
+        HOUR,
+        new ServiceDensityModel(),
+        proven,
+      );
+      return { loaded, proven: [...proven] };
+    };
+    expect(await provenAfterLoading({ ...valid, error_types_proven: true })).toEqual({
+      loaded: 1,
+      proven: ['error_type'],
+    });
+    expect(await provenAfterLoading(valid)).toEqual({ loaded: 1, proven: [] });
+    expect(await provenAfterLoading({ ...valid, format: 2, error_types_proven: true })).toEqual({
+      loaded: 0,
+      proven: [],
+    });
   });
 
   it('keeps one plan per scope of a query', () => {

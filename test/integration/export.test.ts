@@ -250,6 +250,23 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     },
   );
 
+  it('proves error types before a plan first relies on them, when no saturated search of its bucket came first', async () => {
+    // The first hour fits one search, so the second is the first planned with error types, and its plan
+    // has no issue shown yet to check them by: one search of the whole hour shows some. Without it, an
+    // API letting error-type terms match nothing lost 67 of this org's issue-hours.
+    const from = Date.UTC(2026, 0, 1);
+    harness = await startHarness(
+      { distribution: 'bursty', issues: 200, services: 8, seed: 1, from, to: from + 3 * HOUR },
+      { ignoredQueryFields: { 'error.type': 'strict' } },
+    );
+    const manifest = await harness.export();
+    expectExact(await harness.verify());
+    expect(manifest.buckets.detail[0]!.searches).toBe(1);
+    const secondHour = harness.simulator.stats.searchLog.filter((search) => search.from >= from + HOUR);
+    expect(secondHour[0]?.query).toBe('*');
+    expect(secondHour.some((search) => search.query.includes('@error.type'))).toBe(true);
+  });
+
   it.each(['refused', 'ignored'] as const)(
     'stays exact when the API has neither error types nor the states field (states %s)',
     async (statesAttribute) => {

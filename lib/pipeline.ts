@@ -199,6 +199,7 @@ export async function runExport(
           scope,
           bucket,
           density.plan(scope, bucket, hydrator.states, !unavailableSplits.has('states')),
+          () => density.plan(scope, bucket, hydrator.states, false),
         ),
       );
     }

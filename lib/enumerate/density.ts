@@ -17,7 +17,8 @@ import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT, piecesByClass } from './search-plan';
 import { packServices, type SearchWindow } from './split';
-import { cellKey, observeServiceStates, type ServiceStates, STATE_GROUPS, stateGroupOf } from './state-plan';
+import { STATE_GROUPS, stateGroupOf } from './state-groups';
+import { cellKey, observeServiceStates, type ServiceStates } from './state-plan';
 
 /**
  * Windows the plan fixes in advance (time windows, tracks) are sized like the first packed search: to what
@@ -610,6 +611,8 @@ export class ServiceDensityModel {
   private readonly stateActivity = new Map<string, IssueActivity>();
   /** Scopes that showed an issue in a state the `states` field does not accept: never divided by state. */
   private readonly undocumentedStates = new Set<string>();
+  /** The share of the latest bucket's issues in each state group (see `STATE_GROUPS`), by scope. */
+  private readonly stateShares = new Map<string, number[]>();
 
   record(
     scope: SearchScope,
@@ -629,6 +632,15 @@ export class ServiceDensityModel {
       leaf.results.some((result) => stateGroupOf(stateOf(result.id)) === undefined),
     );
     if (undocumented) this.undocumentedStates.add(key);
+    const byGroup = STATE_GROUPS.map(() => new Set<string>());
+    for (const leaf of leaves)
+      for (const result of leaf.results) byGroup[stateGroupOf(stateOf(result.id)) ?? -1]?.add(result.id);
+    const documented = byGroup.reduce((sum, issues) => sum + issues.size, 0);
+    if (documented > 0)
+      this.stateShares.set(
+        key,
+        byGroup.map((issues) => issues.size / documented),
+      );
     if (!errorTypesAccepted) {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf, stateOf));
       // Issue by issue, by state group in place of error type: what the plan divides busy services by.
@@ -680,23 +692,29 @@ export class ServiceDensityModel {
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
       return wholeBucketPlan(bucket, true);
     }
+    const key = describeScope(scope);
+    const documentedOnly =
+      statesSupported &&
+      !this.undocumentedStates.has(key) &&
+      [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
+    /** Whether the run has seen enough issues, every one in a documented state, to vouch for states. */
+    const vouched = (activity: IssueActivity | undefined) =>
+      documentedOnly && (activity?.issuesRecorded ?? 0) >= STATES_VOUCHED_AFTER;
     if (observation.errorTypes) {
+      const activity = this.activity.get(key);
       // Issue by issue and by counts, each misses differently; their average misses least.
-      const predicted = this.activity.get(describeScope(scope))?.predict(bucket, observation.errorTypes);
+      const predicted = activity?.predict(bucket, observation.errorTypes);
       const expected = predicted
         ? blendObservations(predicted, observation.errorTypes)
         : observation.errorTypes;
-      return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
+      const shares = vouched(activity) ? this.stateShares.get(key) : undefined;
+      return togetherFirstWhenSmall(planByErrorType(expected, bucket, true, new Set(), shares), bucket);
     }
-    const activity = this.stateActivity.get(describeScope(scope));
+    const activity = this.stateActivity.get(key);
     const predicted = activity?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
-    const documentedOnly =
-      statesSupported &&
-      !this.undocumentedStates.has(describeScope(scope)) &&
-      [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
     const statesDivide: StateDivision = !documentedOnly
       ? false
-      : (activity?.issuesRecorded ?? 0) >= STATES_VOUCHED_AFTER
+      : vouched(activity)
         ? 'every busy service'
         : 'services time cannot divide';
     return planByService(observation, bucket, statesDivide, predicted);

@@ -20,6 +20,7 @@ import {
   type CheckedFacet,
   checkResultsMatchFilter,
   SearchFacetMisappliedError,
+  suspectFacet,
 } from './filter-check';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
@@ -178,6 +179,8 @@ export async function enumerateBucket(
   scope: SearchScope,
   bucket: Bucket,
   plan: BucketPlan,
+  /** The bucket's plan made again without dividing by state, should the API not support `states`. */
+  planWithoutStates?: () => BucketPlan,
 ): Promise<BucketEnumeration> {
   const leaves: LeafWindow[] = [];
   const incomplete: IncompleteWindow[] = [];
@@ -207,6 +210,7 @@ export async function enumerateBucket(
       track,
       response,
       (issueId) => context.issueOf(issueId)?.attributes,
+      context.provenFacets,
     );
     for (const facet of proven) context.provenFacets.add(facet);
     return response;
@@ -322,12 +326,8 @@ export async function enumerateBucket(
     try {
       return await search(window);
     } catch (error) {
-      const facet = mentionsErrorTypes(window.filter)
-        ? 'error_type'
-        : window.filter.states
-          ? 'states'
-          : undefined;
-      throw facet && facetUnusable(facet, error) ? new PlanRefusedError(facet) : error;
+      const facet = suspectFacet(window.filter, context.provenFacets);
+      throw facet !== 'service' && facetUnusable(facet, error) ? new PlanRefusedError(facet) : error;
     }
   };
   /**
@@ -567,7 +567,9 @@ export async function enumerateBucket(
     failure =
       facet === 'error_type' && plannedWithoutErrorTypes
         ? await plannedWithoutErrorTypes()
-        : await runPlan(wholeBucketPlan(bucket, false));
+        : await runPlan(
+            facet === 'states' && planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false),
+          );
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, searchesByState, splits, incomplete };

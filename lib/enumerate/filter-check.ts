@@ -146,11 +146,17 @@ function facetsProvenBy(filter: SearchFilter, attributes: IssueAttributesWire): 
   return proven;
 }
 
-/** The facet to blame for a search that left out an issue it names: the least established one it used. */
-function facetOf(filter: SearchFilter): CheckedFacet {
-  const clauses = clausesOf(filter);
-  if (clauses.some((clause) => clause.includeErrorTypes || clause.excludeErrorTypes)) return 'error_type';
-  return filter.states ? 'states' : 'service';
+/**
+ * The facet to blame for a search that failed while naming these: the least established one it named,
+ * that is one no search of the run has proved yet, error types before states; the service filter only
+ * when it named nothing else.
+ */
+export function suspectFacet(filter: SearchFilter, proven: ReadonlySet<CheckedFacet>): CheckedFacet {
+  const named: CheckedFacet[] = [];
+  if (clausesOf(filter).some((clause) => clause.includeErrorTypes || clause.excludeErrorTypes))
+    named.push('error_type');
+  if (filter.states) named.push('states');
+  return named.find((facet) => !proven.has(facet)) ?? named[0] ?? 'service';
 }
 
 interface Sighting {
@@ -184,10 +190,12 @@ export class BucketSightings {
     track: Track | undefined,
     response: SearchResponseWire,
     attributesOf: (issueId: string) => IssueAttributesWire | undefined,
+    /** Facets already proved, which a missing issue is not blamed on while another is in doubt. */
+    provenBefore: ReadonlySet<CheckedFacet> = new Set(),
   ): Set<CheckedFacet> {
     const proven = isSaturated(response.data.length)
       ? new Set<CheckedFacet>()
-      : this.checkComplete(search, track, response, attributesOf);
+      : this.checkComplete(search, track, response, attributesOf, provenBefore);
     for (const result of response.data) {
       const seen = this.sightings.get(result.id);
       const sighting = { from: search.from, to: search.to, track };
@@ -202,6 +210,7 @@ export class BucketSightings {
     track: Track | undefined,
     response: SearchResponseWire,
     attributesOf: (issueId: string) => IssueAttributesWire | undefined,
+    provenBefore: ReadonlySet<CheckedFacet>,
   ): Set<CheckedFacet> {
     const returned = new Set(response.data.map((result) => result.id));
     const within = (sighting: Sighting) =>
@@ -214,7 +223,11 @@ export class BucketSightings {
       const attributes = attributesOf(issueId);
       if (!attributes || !surelyMatches(search.filter, attributes)) continue;
       if (!returned.has(issueId))
-        throw SearchFacetMisappliedError.resultMissing(facetOf(search.filter), issueId, search.filter);
+        throw SearchFacetMisappliedError.resultMissing(
+          suspectFacet(search.filter, provenBefore),
+          issueId,
+          search.filter,
+        );
       for (const facet of facetsProvenBy(search.filter, attributes)) proven.add(facet);
     }
     return proven;

@@ -245,6 +245,38 @@ describe('planning a bucket from the one before', () => {
     }
   });
 
+  it('divides an error type too big for one search by state group once 300 issues in documented states vouch for states', () => {
+    const planAfter = (otherIssues: number, otherState = 'OPEN') => {
+      const model = new ServiceDensityModel();
+      // 'big' has 150 issues of T1, a third of them resolved; 'other' has issues of T2.
+      const leaves = [
+        leaf(0, HOUR / 2, { includeServices: ['big'] }, 'big', 75, 1000),
+        leaf(HOUR / 2, HOUR, { includeServices: ['big'] }, 'big', 75, 1075),
+        ...Array.from({ length: Math.ceil(otherIssues / 50) }, (_, index) =>
+          leaf(0, HOUR, { excludeServices: ['big'] }, 'other', 50, index * 50),
+        ),
+      ];
+      const facts = factsOf(
+        (id) => serviceOfIssue.get(id),
+        (id) => (id.startsWith('big') ? 'T1' : 'T2'),
+        () => ({}),
+        (id) =>
+          id.startsWith('big') ? (Number(id.split('-').at(-1)) % 3 === 0 ? 'RESOLVED' : 'OPEN') : otherState,
+      );
+      model.record(scope, { start: 0, end: HOUR }, leaves, facts, true);
+      return model.plan(scope, { start: HOUR, end: 2 * HOUR });
+    };
+    const vouched = planAfter(200);
+    const open = vouched.pieceOf('big', 'T1', 'OPEN')!;
+    const resolved = vouched.pieceOf('big', 'T1', 'RESOLVED')!;
+    expect(vouched.windowOf([open]).filter.states).toEqual(['OPEN']);
+    // Shares measured over the bucket's 350 issues: 300 open, 50 in other states.
+    expect(vouched.pieces[resolved]! / vouched.pieces[open]!).toBeCloseTo(50 / 300);
+    // Fewer issues, or one in an undocumented state, and the type is one piece in every state.
+    expect(planAfter(100).classes).toBeUndefined();
+    expect(planAfter(200, 'SNOOZED').classes).toBeUndefined();
+  });
+
   it('plans from each issue too, by when issues last erred: a service whose issues stopped is planned smaller', () => {
     const plannedIssues = (stoppingLastErred: number) => {
       const model = new ServiceDensityModel();

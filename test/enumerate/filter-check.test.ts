@@ -4,6 +4,7 @@ import {
   BucketSightings,
   checkResultsMatchFilter,
   SearchFacetMisappliedError,
+  suspectFacet,
 } from '../../lib/enumerate/filter-check';
 import type { SearchFilter } from '../../lib/enumerate/query';
 import { UserError } from '../../lib/errors';
@@ -237,5 +238,21 @@ describe('BucketSightings', () => {
     const sightings = new BucketSightings();
     sightings.observe({ ...firstHalf, filter: {} }, undefined, saturated('unknown'), attributesOf);
     expect(observed(sightings, { ...whole, filter: {} })).toBeUndefined();
+  });
+});
+
+describe('suspectFacet', () => {
+  const both: SearchFilter = { includeServices: ['api'], includeErrorTypes: ['TypeError'], states: ['OPEN'] };
+
+  it('blames the facet no search has proved yet, error types before states', () => {
+    expect(suspectFacet(both, new Set())).toBe('error_type');
+    expect(suspectFacet(both, new Set(['error_type']))).toBe('states');
+    expect(suspectFacet(both, new Set(['states']))).toBe('error_type');
+    expect(suspectFacet(both, new Set(['error_type', 'states']))).toBe('error_type');
+  });
+
+  it('blames the service filter only when the search named nothing else', () => {
+    expect(suspectFacet({ includeServices: ['api'], states: ['OPEN'] }, new Set(['states']))).toBe('states');
+    expect(suspectFacet({ excludeServices: ['api'] }, new Set())).toBe('service');
   });
 });

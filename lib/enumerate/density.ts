@@ -17,8 +17,7 @@ import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT, piecesByClass } from './search-plan';
 import { packServices, type SearchWindow } from './split';
-import { STATE_GROUPS, stateGroupOf } from './state-groups';
-import { cellKey, observeServiceStates, type ServiceStates } from './state-plan';
+import { cellKey, observeServiceStates, type ServiceStates, STATE_GROUPS, stateGroupOf } from './state-plan';
 
 /**
  * Windows the plan fixes in advance (time windows, tracks) are sized like the first packed search: to what
@@ -401,40 +400,20 @@ function classOf(piece: ServicePiece): string {
 }
 
 /**
- * Which busy services a plan without error types divides by state group. A search by state cannot find an
- * issue in a state newer than the documented ones, so states divide only what time cannot (services whose
- * issues err all hour), until the run has seen enough issues, all in documented states, to vouch for them
- * (`STATES_VOUCHED_AFTER`). Then every busy service in one track is divided by state rather than by time:
- * state groups share no issue, where time windows return an issue again in each window it errs in
- * (without error types: 2.39× → 2.19× the lower bound on 42 sparse, bursty and dense orgs).
- */
-type StateDivision = false | 'services time cannot divide' | 'every busy service';
-
-/**
- * Distinct issues, all in documented states, a run sees before it divides services by state that time
- * could divide: a state that 1 % of issues were in would have shown among them with 95 % probability.
- */
-const STATES_VOUCHED_AFTER = 300;
-
-/**
  * Plans a bucket without error types from how the one before divided by service, track, state and time.
  * Services are pieces, packed into searches by `searchPlan`; the last piece is every service not known,
  * found by excluding the others (it also catches services never seen before, at no extra search). A busy
- * service whose search had to be divided by state (its issues err all hour), and once states are vouched
- * for any busy service in one track, is divided into its state groups, per track when it errs in several:
- * each group packs with the same group of other services, and one too big for a search is divided by
- * time like a service. Otherwise a busy service in one track that time windows divided is divided into
- * equal windows again, sized by how often its issues erred. Any other busy service replays the windows by
- * track and time that fit the bucket before.
+ * service in one track that time windows divided is divided into equal windows again, sized by how often
+ * its issues erred. A busy service whose search had to be divided by state (its issues err all hour) is
+ * divided into its state groups, per track when it errs in several, while `statesDivide` holds: each
+ * group packs with the same group of other services, and one too big for a search is divided by time
+ * like a service. Any other busy service replays the windows by track and time that fit the bucket before.
  */
 function planByService(
   observation: Observation,
   bucket: Bucket,
-  /**
-   * Which services states divide: none once the run has seen an issue in a state the `states` field does
-   * not accept; else those whose issues time could not divide, or every busy one (see `StateDivision`).
-   */
-  statesDivide: StateDivision,
+  /** False once the run has seen an issue in a state the `states` field does not accept. */
+  statesDivide: boolean,
   /** Issues expected issue by issue (see `IssueActivity`), by service and state group. */
   predicted?: ErrorTypeObservation,
 ): BucketPlan {
@@ -450,11 +429,7 @@ function planByService(
   // How each busy service is divided: by state group, by time as a whole, or (absent) as the bucket before.
   const divisionOf = new Map<string, 'state' | TimeDivision>();
   for (const [service, serviceStates] of states ?? []) {
-    const busyInOneTrack = !serviceStates.tracked && serviceStates.allIssues > STATE_DIVISION_ABOVE;
-    if (
-      (statesDivide && serviceStates.dividedByState) ||
-      (statesDivide === 'every busy service' && busyInOneTrack)
-    ) {
+    if (statesDivide && serviceStates.dividedByState) {
       divisionOf.set(service, 'state');
       continue;
     }
@@ -611,8 +586,6 @@ export class ServiceDensityModel {
   private readonly stateActivity = new Map<string, IssueActivity>();
   /** Scopes that showed an issue in a state the `states` field does not accept: never divided by state. */
   private readonly undocumentedStates = new Set<string>();
-  /** The share of the latest bucket's issues in each state group (see `STATE_GROUPS`), by scope. */
-  private readonly stateShares = new Map<string, number[]>();
 
   record(
     scope: SearchScope,
@@ -632,15 +605,6 @@ export class ServiceDensityModel {
       leaf.results.some((result) => stateGroupOf(stateOf(result.id)) === undefined),
     );
     if (undocumented) this.undocumentedStates.add(key);
-    const byGroup = STATE_GROUPS.map(() => new Set<string>());
-    for (const leaf of leaves)
-      for (const result of leaf.results) byGroup[stateGroupOf(stateOf(result.id)) ?? -1]?.add(result.id);
-    const documented = byGroup.reduce((sum, issues) => sum + issues.size, 0);
-    if (documented > 0)
-      this.stateShares.set(
-        key,
-        byGroup.map((issues) => issues.size / documented),
-      );
     if (!errorTypesAccepted) {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf, stateOf));
       // Issue by issue, by state group in place of error type: what the plan divides busy services by.
@@ -692,31 +656,21 @@ export class ServiceDensityModel {
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
       return wholeBucketPlan(bucket, true);
     }
-    const key = describeScope(scope);
-    const documentedOnly =
-      statesSupported &&
-      !this.undocumentedStates.has(key) &&
-      [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
-    /** Whether the run has seen enough issues, every one in a documented state, to vouch for states. */
-    const vouched = (activity: IssueActivity | undefined) =>
-      documentedOnly && (activity?.issuesRecorded ?? 0) >= STATES_VOUCHED_AFTER;
     if (observation.errorTypes) {
-      const activity = this.activity.get(key);
       // Issue by issue and by counts, each misses differently; their average misses least.
-      const predicted = activity?.predict(bucket, observation.errorTypes);
+      const predicted = this.activity.get(describeScope(scope))?.predict(bucket, observation.errorTypes);
       const expected = predicted
         ? blendObservations(predicted, observation.errorTypes)
         : observation.errorTypes;
-      const shares = vouched(activity) ? this.stateShares.get(key) : undefined;
-      return togetherFirstWhenSmall(planByErrorType(expected, bucket, true, new Set(), shares), bucket);
+      return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
     }
-    const activity = this.stateActivity.get(key);
-    const predicted = activity?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
-    const statesDivide: StateDivision = !documentedOnly
-      ? false
-      : vouched(activity)
-        ? 'every busy service'
-        : 'services time cannot divide';
+    const predicted = this.stateActivity
+      .get(describeScope(scope))
+      ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
+    const statesDivide =
+      statesSupported &&
+      !this.undocumentedStates.has(describeScope(scope)) &&
+      [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
     return planByService(observation, bucket, statesDivide, predicted);
   }
 

@@ -4,7 +4,6 @@ import type { LeafWindow } from './enumerate';
 import type { FacetClause, SearchFilter } from './query';
 import { LATER_SEARCH_LIMIT } from './search-plan';
 import { clausesOf, packServices, withClauses } from './split';
-import { STATE_GROUPS, stateGroupOf } from './state-groups';
 
 /** One service's issues in a bucket, by error type. */
 export interface ServiceErrorTypes {
@@ -245,13 +244,7 @@ export function blendObservations(
 /** What one packed piece of the bucket covers. */
 type Piece =
   | { readonly kind: 'service'; readonly service: string }
-  | {
-      readonly kind: 'types';
-      readonly service: string;
-      readonly errorTypes: readonly string[];
-      /** Only its issues in one state group (see `STATE_GROUPS`): a type too big for one search. */
-      readonly stateGroup?: number;
-    }
+  | { readonly kind: 'types'; readonly service: string; readonly errorTypes: readonly string[] }
   /** The service's issues of every type not named in its other pieces, including types never seen. */
   | { readonly kind: 'rest'; readonly service: string }
   /** Every issue of a service not named anywhere in the plan, including services never seen. */
@@ -373,11 +366,6 @@ function clausesForPieces(
   return clauses;
 }
 
-/** Pieces of one state group share a search, since `states` is a field of the request: `''` for all states. */
-function stateClassOf(stateGroup: number | undefined): string {
-  return stateGroup === undefined ? '' : `|${stateGroup}`;
-}
-
 /**
  * Plans a bucket from the service and error-type counts of the one before. Services and error types
  * partition the issues, so searches packed from them never return an issue twice, unlike time windows, and
@@ -396,13 +384,6 @@ export function planByErrorType(
    * plan names each of their types and leaves out their rest.
    */
   restSearched: ReadonlySet<string> = new Set(),
-  /**
-   * The share of issues in each state group (see `STATE_GROUPS`), once the run vouches for states: an
-   * error type that one search may not hold is then divided into its state groups, which share no issue,
-   * where time windows would return an issue again in each window it errs in. Each group packs with the
-   * same group of other types, and one still too big is divided by time.
-   */
-  stateShares?: readonly number[],
 ): BucketPlan {
   const pieces: SizedPiece[] = [];
   const divisible = new Map<number, TimeDivision>();
@@ -415,8 +396,6 @@ export function planByErrorType(
   for (const [, counts] of bySize.slice(named.length)) unnamedIssues += counts.total;
   const pieceOfService = new Map<string, number>();
   const pieceOfType = new Map<string, Map<string, number>>();
-  // The pieces of each state group of an error type divided by state, by service and type.
-  const partsOfType = new Map<string, Map<string, number[]>>();
   for (const [service, counts] of named.sort(([a], [b]) => (a < b ? -1 : 1))) {
     namedTypes.set(service, []);
     const searchedRest = restSearched.has(service);
@@ -434,42 +413,25 @@ export function planByErrorType(
     namedTypes.set(service, [...namedTypesOfService.keys()].sort());
     const typePieces = new Map<string, number>();
     pieceOfType.set(service, typePieces);
-    const stateParts = new Map<string, number[]>();
-    partsOfType.set(service, stateParts);
     // Types are bundled into pieces of a few issues each, which fill searches closely in few clauses.
     for (const errorTypes of packServices(namedTypesOfService, TYPE_PIECE_LIMIT)) {
       const issues = errorTypes.reduce((sum, type) => sum + (counts.byType.get(type) ?? 0), 0);
+      const index = pieces.push({ piece: { kind: 'types', service, errorTypes }, issues }) - 1;
+      for (const type of errorTypes) typePieces.set(type, index);
+      // Only a type measured in time windows before: how often its issues err decides whether they help.
       const onlyType = errorTypes.length === 1 ? errorTypes[0] : undefined;
       const errorRate = onlyType === undefined ? undefined : counts.errorRates?.get(onlyType);
-      const addPiece = (expected: number, stateGroup?: number) => {
-        const inGroup = stateGroup === undefined ? {} : { stateGroup };
-        const index =
-          pieces.push({ piece: { kind: 'types', service, errorTypes, ...inGroup }, issues: expected }) - 1;
-        // Only a type measured in time windows before: how often its issues err decides whether they help.
-        if (onlyType === undefined || expected <= TIME_DIVISIBLE_ABOVE || errorRate === undefined)
-          return index;
-        const states = stateGroup === undefined ? {} : { states: [...STATE_GROUPS[stateGroup]!] };
+      if (onlyType !== undefined && issues > TIME_DIVISIBLE_ABOVE && errorRate !== undefined) {
         const windowsOf = timeDivision(
           bucket,
-          { includeServices: [service], includeErrorTypes: [onlyType], ...states },
+          { includeServices: [service], includeErrorTypes: [onlyType] },
           errorRate,
           counts.timeWindowSearches?.get(onlyType),
         );
         divisible.set(index, windowsOf);
         // Should it saturate, facets divide a type that errs throughout; halving the bucket would not.
-        if (!windowsOf(expected)) continuous.add(index);
-        return index;
-      };
-      // A type one search may not hold, as time windows are for.
-      if (stateShares && onlyType !== undefined && issues > TIME_WINDOWS_ABOVE) {
-        stateParts.set(
-          onlyType,
-          stateShares.map((share, group) => addPiece(issues * share, group)),
-        );
-        continue;
+        if (!windowsOf(issues)) continuous.add(index);
       }
-      const index = addPiece(issues);
-      for (const type of errorTypes) typePieces.set(type, index);
     }
     if (searchedRest) continue;
     const newTypes = counts.newTypes ?? counts.total * NEW_TYPES_SHARE;
@@ -485,31 +447,20 @@ export function planByErrorType(
     fixed: [],
     pieces: pieces.map((piece) => piece.issues),
     ...divisionByTime(divisible),
-    ...(pieces.some(({ piece }) => piece.kind === 'types' && piece.stateGroup !== undefined)
-      ? { classes: pieces.map(({ piece }) => (piece.kind === 'types' ? stateClassOf(piece.stateGroup) : '')) }
-      : {}),
-    windowOf: (group) => {
-      const first = pieces[group[0]!]!.piece;
-      const stateGroup = first.kind === 'types' ? first.stateGroup : undefined;
-      const states = stateGroup === undefined ? {} : { states: [...STATE_GROUPS[stateGroup]!] };
-      return {
-        from: bucket.start,
-        to: bucket.end,
-        filter: withClauses(
-          states,
-          clausesForPieces(
-            group.map((index) => pieces[index]!.piece),
-            namedTypes,
-          ),
+    windowOf: (group) => ({
+      from: bucket.start,
+      to: bucket.end,
+      filter: withClauses(
+        {},
+        clausesForPieces(
+          group.map((index) => pieces[index]!.piece),
+          namedTypes,
         ),
-        ...(group.length === 1 && continuous.has(group[0]!) ? { timeDense: true } : {}),
-      };
-    },
-    pieceOf(service, errorType, state) {
+      ),
+      ...(group.length === 1 && continuous.has(group[0]!) ? { timeDense: true } : {}),
+    }),
+    pieceOf(service, errorType) {
       if (service === undefined || service === '' || !namedTypes.has(service)) return remainder;
-      const parts = errorType === undefined ? undefined : partsOfType.get(service)?.get(errorType);
-      // An issue in a state no group names is in no piece: no search of the plan finds it.
-      if (parts) return parts[stateGroupOf(state) ?? -1];
       return (
         (errorType ? pieceOfType.get(service)?.get(errorType) : undefined) ?? pieceOfService.get(service)
       );

@@ -59,7 +59,6 @@ export class IssueActivity {
   private readonly arrivals: IssueCounts[] = [];
   private readonly wasActive: Persistence = { erred: 0, couldHave: 0 };
   private readonly wasQuiet: Persistence = { erred: 0, couldHave: 0 };
-  private recorded = 0;
 
   constructor(
     /**
@@ -68,11 +67,6 @@ export class IssueActivity {
      */
     private readonly kindOf: (facts: IssueFacts) => string | undefined = (facts) => facts.errorType,
   ) {}
-
-  /** Distinct issues the run has recorded, including those it has since forgotten. */
-  get issuesRecorded(): number {
-    return this.recorded;
-  }
 
   /** Records a fully enumerated bucket; buckets older than the latest recorded are ignored. */
   record(bucket: Bucket, issueIds: Iterable<string>, factsOf: (issueId: string) => IssueFacts): void {
@@ -91,10 +85,7 @@ export class IssueActivity {
     const arrived: IssueCounts = new Map();
     for (const issueId of active) {
       const facts = factsOf(issueId);
-      if (!this.issues.has(issueId)) {
-        addTo(arrived, facts.service, this.kindOf(facts), 1);
-        this.recorded += 1;
-      }
+      if (!this.issues.has(issueId)) addTo(arrived, facts.service, this.kindOf(facts), 1);
       this.issues.set(issueId, { ...consistentWith(facts, bucket), lastActiveBucket: bucket.start });
     }
     // The very first bucket's issues are all new to the run, so they say nothing about arrivals.

@@ -245,38 +245,6 @@ describe('planning a bucket from the one before', () => {
     }
   });
 
-  it('divides an error type too big for one search by state group once 300 issues in documented states vouch for states', () => {
-    const planAfter = (otherIssues: number, otherState = 'OPEN') => {
-      const model = new ServiceDensityModel();
-      // 'big' has 150 issues of T1, a third of them resolved; 'other' has issues of T2.
-      const leaves = [
-        leaf(0, HOUR / 2, { includeServices: ['big'] }, 'big', 75, 1000),
-        leaf(HOUR / 2, HOUR, { includeServices: ['big'] }, 'big', 75, 1075),
-        ...Array.from({ length: Math.ceil(otherIssues / 50) }, (_, index) =>
-          leaf(0, HOUR, { excludeServices: ['big'] }, 'other', 50, index * 50),
-        ),
-      ];
-      const facts = factsOf(
-        (id) => serviceOfIssue.get(id),
-        (id) => (id.startsWith('big') ? 'T1' : 'T2'),
-        () => ({}),
-        (id) =>
-          id.startsWith('big') ? (Number(id.split('-').at(-1)) % 3 === 0 ? 'RESOLVED' : 'OPEN') : otherState,
-      );
-      model.record(scope, { start: 0, end: HOUR }, leaves, facts, true);
-      return model.plan(scope, { start: HOUR, end: 2 * HOUR });
-    };
-    const vouched = planAfter(200);
-    const open = vouched.pieceOf('big', 'T1', 'OPEN')!;
-    const resolved = vouched.pieceOf('big', 'T1', 'RESOLVED')!;
-    expect(vouched.windowOf([open]).filter.states).toEqual(['OPEN']);
-    // Shares measured over the bucket's 350 issues: 300 open, 50 in other states.
-    expect(vouched.pieces[resolved]! / vouched.pieces[open]!).toBeCloseTo(50 / 300);
-    // Fewer issues, or one in an undocumented state, and the type is one piece in every state.
-    expect(planAfter(100).classes).toBeUndefined();
-    expect(planAfter(200, 'SNOOZED').classes).toBeUndefined();
-  });
-
   it('plans from each issue too, by when issues last erred: a service whose issues stopped is planned smaller', () => {
     const plannedIssues = (stoppingLastErred: number) => {
       const model = new ServiceDensityModel();
@@ -407,36 +375,6 @@ describe('planning a bucket from the one before', () => {
       model.record(scope, { start: 0, end: HOUR }, denseBucket(false), facts, false);
       const next = { start: HOUR, end: 2 * HOUR };
       expect(model.plan(scope, next, new Set(['OPEN']), false).classes).not.toContain('|0');
-    });
-
-    it('divides any busy service by state instead of time once 300 issues, all in documented states, vouch for states', () => {
-      const model = new ServiceDensityModel();
-      // 160 issues of 'busy', 40 per quarter, half open; with the calm services, 310 issues in all.
-      const quarters = [0, 1, 2, 3].map((index) =>
-        stated(
-          (index * HOUR) / 4,
-          ((index + 1) * HOUR) / 4,
-          { includeServices: ['busy'] },
-          'busy',
-          index % 2 ? 'OPEN' : 'RESOLVED',
-          40,
-          index * 40,
-        ),
-      );
-      const calm = [
-        stated(0, HOUR, { includeServices: ['calm'] }, 'calm', 'OPEN', 90),
-        stated(0, HOUR, { excludeServices: ['busy', 'calm'] }, 'quiet', 'OPEN', 60),
-      ];
-      model.record(scope, { start: 0, end: HOUR }, [...quarters, ...calm], facts, false);
-      const next = { start: HOUR, end: 2 * HOUR };
-      const windows = model.initialWindows(scope, next);
-      const busy = windows.filter((window) => clauseMatches(window.filter, 'busy', undefined));
-      expect(busy.map((window) => window.filter.states)).toEqual(expect.arrayContaining([['OPEN'], rest]));
-      expect(busy.every((window) => window.from === HOUR && window.to === 2 * HOUR)).toBe(true);
-      for (const state of ['OPEN', 'RESOLVED', 'IGNORED'])
-        expect(searchingFor(windows, 'busy', state)).toHaveLength(1);
-      // Not once the run has seen an undocumented state.
-      expect(model.plan(scope, next, new Set(['OPEN', 'SNOOZED'])).classes).not.toContain('|0');
     });
 
     it('divides a busy service searched in time windows by its error rate, in every state at once', () => {

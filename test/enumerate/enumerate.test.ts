@@ -165,6 +165,46 @@ describe('enumerating a planned bucket', () => {
   });
 });
 
+describe('a planned bucket whose division by state the API refuses', () => {
+  it('starts over with the same plan made without states, not divided blindly', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const refused = new DatadogApiError('Datadog answered 400', {
+      endpoint: 'POST /api/v2/error-tracking/issues/search',
+      status: 400,
+      attempts: 1,
+    });
+    const api = apiAnswering(({ states }) => {
+      if (states) throw refused;
+      return Array.from({ length: 60 }, (_, index) => `issue-${index}`);
+    }, searched);
+    const whole = { from: bucket.start, to: bucket.end };
+    const byState: BucketPlan = {
+      fixed: [
+        { ...whole, filter: { includeServices: ['dense'], states: ['OPEN'] }, expected: 60 },
+        { ...whole, filter: { excludeServices: ['dense'] }, expected: 20 },
+      ],
+      pieces: [],
+      windowOf: () => ({ ...whole, filter: {} }),
+      pieceOf: () => undefined,
+    };
+    const withoutStates: BucketPlan = {
+      ...byState,
+      fixed: [{ ...whole, filter: { includeServices: ['dense'] }, expected: 60 }],
+    };
+    const unavailableSplits = new Set<SplitKind>();
+    const enumeration = await enumerateBucket(
+      { ...context(api), unavailableSplits, provenFacets: new Set<CheckedFacet>(['states']) },
+      scope,
+      bucket,
+      byState,
+      () => withoutStates,
+    );
+    expect(unavailableSplits.has('states')).toBe(true);
+    expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);
+    expect(searched.at(-1)?.query).toBe('service:dense');
+  });
+});
+
 describe('a bucket that needs more searches than its budget', () => {
   it('is declared incomplete with the windows it could not search, rather than searched forever', async () => {
     // 300 issues of one service error all bucket long, and nothing tells them apart but time.

@@ -194,52 +194,14 @@ describe('an error type too big for one search', () => {
   const planOf = (
     byType: Record<string, number>,
     measured: Pick<ServiceErrorTypes, 'errorRates' | 'timeWindowSearches'> = {},
-    stateShares?: readonly number[],
   ) => {
     const total = Object.values(byType).reduce((sum, issues) => sum + issues, 0);
     const counts = { total, byType: new Map(Object.entries(byType)), untyped: 0, ...measured };
     return planByErrorType(
       { services: new Map([['app', counts]]), withoutService: 0, totalIssues: total },
       bucket,
-      true,
-      new Set(),
-      stateShares,
     );
   };
-
-  it('is divided into its state groups once the run vouches for states, each packing with its own group', () => {
-    const plan = planOf(
-      { Crash: 150, Hang: 80, Leak: 20 },
-      { errorRates: new Map([['Crash', 1.1]]) },
-      [0.7, 0.3],
-    );
-    const open = plan.pieceOf('app', 'Crash', 'OPEN')!;
-    const resolved = plan.pieceOf('app', 'Crash', 'RESOLVED')!;
-    expect(plan.pieceOf('app', 'Crash', 'IGNORED')).toBe(resolved);
-    // An issue in a state no group names is in no piece of the plan (the run never divides by state then).
-    expect(plan.pieceOf('app', 'Crash', 'SNOOZED')).toBeUndefined();
-    expect([plan.pieces[open], plan.pieces[resolved]]).toEqual([105, 45]);
-    expect(plan.windowOf([open]).filter).toEqual({
-      includeServices: ['app'],
-      includeErrorTypes: ['Crash'],
-      states: ['OPEN'],
-    });
-    expect(plan.windowOf([resolved]).filter.states).toEqual([
-      'ACKNOWLEDGED',
-      'RESOLVED',
-      'IGNORED',
-      'EXCLUDED',
-    ]);
-    // Hang fits one search (no more than 88 issues): whole, in every state, like Leak.
-    expect(plan.pieceOf('app', 'Hang', 'OPEN')).toBe(plan.pieceOf('app', 'Hang', 'RESOLVED'));
-    expect(plan.classes?.[plan.pieceOf('app', 'Hang', 'OPEN')!]).toBe('');
-    expect(new Set(plan.classes)).toEqual(new Set(['', '|0', '|1']));
-    // A group still too big for one search is divided by time, in its states only.
-    expect([...(plan.divisibleByTime ?? [])]).toEqual([open]);
-    expect(plan.divideByTime?.(open, 150)?.[0]?.filter.states).toEqual(['OPEN']);
-    // Without shares (states not vouched for), the same type is one piece in every state.
-    expect(planOf({ Crash: 150 }).classes).toBeUndefined();
-  });
 
   it('measures how often its issues err from the time windows that found them', () => {
     // 200 issues, each found in one quarter only: they err about once a bucket.

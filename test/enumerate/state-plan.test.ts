@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Track } from '../../lib/datadog/types';
 import type { LeafWindow } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
-import { STATE_GROUPS, stateGroupOf } from '../../lib/enumerate/state-groups';
-import { cellKey, observeServiceStates } from '../../lib/enumerate/state-plan';
+import { cellKey, observeServiceStates, STATE_GROUPS, stateGroupOf } from '../../lib/enumerate/state-plan';
 
 const HOUR = 3_600_000;
 

@@ -1,5 +1,5 @@
 import { DatadogApiError, oneLine } from '../datadog/errors';
-import type { IssueAttributesWire, SearchResponseWire, Track } from '../datadog/types';
+import type { IssueAttributesWire, SearchResponseWire, SearchResultWire, Track } from '../datadog/types';
 import { describeFilter, type FacetClause, type SearchFilter } from './query';
 import { clausesOf, isSaturated } from './split';
 
@@ -121,29 +121,37 @@ function termSurelyHolds(
   return value === undefined || !exclude?.some((named) => sameValue(named, value));
 }
 
-function surelyMatches(filter: SearchFilter, attributes: IssueAttributesWire): boolean {
+/** A test of whether an issue surely matches the filter (see `termSurelyHolds`), made once per search. */
+function surelyMatching(filter: SearchFilter): (attributes: IssueAttributesWire) => boolean {
+  const clauses = clausesOf(filter);
+  const { states } = filter;
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  const service = text(attributes.service);
-  const errorType = text(attributes.error_type);
-  const clauseHolds = (clause: FacetClause) =>
-    termSurelyHolds(service, clause.includeServices, clause.excludeServices) &&
-    termSurelyHolds(errorType, clause.includeErrorTypes, clause.excludeErrorTypes);
-  if (!clausesOf(filter).some(clauseHolds)) return false;
-  if (!filter.states) return true;
-  return typeof attributes.state === 'string' && filter.states.includes(attributes.state);
+  return (attributes) => {
+    const service = text(attributes.service);
+    const errorType = text(attributes.error_type);
+    const clauseHolds = (clause: FacetClause) =>
+      termSurelyHolds(service, clause.includeServices, clause.excludeServices) &&
+      termSurelyHolds(errorType, clause.includeErrorTypes, clause.excludeErrorTypes);
+    if (!clauses.some(clauseHolds)) return false;
+    return !states || (typeof attributes.state === 'string' && states.includes(attributes.state));
+  };
 }
 
-/** The facets a search proved it applies by returning an issue it names, through a clause naming them. */
-function facetsProvenBy(filter: SearchFilter, attributes: IssueAttributesWire): CheckedFacet[] {
-  const proven: CheckedFacet[] = [];
-  const typed = clausesOf(filter).some(
-    (clause) =>
-      (clause.includeErrorTypes || clause.excludeErrorTypes) &&
-      surelyMatches({ ...clause, ...(filter.states ? { states: filter.states } : {}) }, attributes),
-  );
-  if (typed) proven.push('error_type');
-  if (filter.states) proven.push('states');
-  return proven;
+/**
+ * The facets a search proves it applies by returning an issue it names: error types through a clause
+ * naming them, states whenever it named them.
+ */
+function provingBy(filter: SearchFilter): (attributes: IssueAttributesWire) => CheckedFacet[] {
+  const states = filter.states ? { states: filter.states } : {};
+  const typedClauses = clausesOf(filter)
+    .filter((clause) => clause.includeErrorTypes || clause.excludeErrorTypes)
+    .map((clause) => surelyMatching({ ...clause, ...states }));
+  return (attributes) => {
+    const proven: CheckedFacet[] = [];
+    if (typedClauses.some((matches) => matches(attributes))) proven.push('error_type');
+    if (filter.states) proven.push('states');
+    return proven;
+  };
 }
 
 /**
@@ -159,10 +167,12 @@ export function suspectFacet(filter: SearchFilter, proven: ReadonlySet<CheckedFa
   return named.find((facet) => !proven.has(facet)) ?? named[0] ?? 'service';
 }
 
+/** One search of the bucket: its window and track, and the issues it returned. */
 interface Sighting {
   readonly from: number;
   readonly to: number;
   readonly track: Track | undefined;
+  readonly results: readonly SearchResultWire[];
 }
 
 /**
@@ -174,11 +184,11 @@ interface Sighting {
  * matches too little, which would otherwise lose issues without a trace.
  */
 export class BucketSightings {
-  private readonly sightings = new Map<string, Sighting[]>();
+  private readonly sightings: Sighting[] = [];
 
   /** Whether no search of the bucket has returned anything yet, so there is nothing to check against. */
   get empty(): boolean {
-    return this.sightings.size === 0;
+    return !this.sightings.some((sighting) => sighting.results.length > 0);
   }
 
   /**
@@ -196,12 +206,8 @@ export class BucketSightings {
     const proven = isSaturated(response.data.length)
       ? new Set<CheckedFacet>()
       : this.checkComplete(search, track, response, attributesOf, provenBefore);
-    for (const result of response.data) {
-      const seen = this.sightings.get(result.id);
-      const sighting = { from: search.from, to: search.to, track };
-      if (seen) seen.push(sighting);
-      else this.sightings.set(result.id, [sighting]);
-    }
+    // The response's own results, kept as they are: no copy per issue.
+    this.sightings.push({ from: search.from, to: search.to, track, results: response.data });
     return proven;
   }
 
@@ -213,22 +219,26 @@ export class BucketSightings {
     provenBefore: ReadonlySet<CheckedFacet>,
   ): Set<CheckedFacet> {
     const returned = new Set(response.data.map((result) => result.id));
-    const within = (sighting: Sighting) =>
-      search.from <= sighting.from &&
-      sighting.to <= search.to &&
-      (track === undefined || sighting.track === track);
+    const matches = surelyMatching(search.filter);
+    const proving = provingBy(search.filter);
     const proven = new Set<CheckedFacet>();
-    for (const [issueId, seen] of this.sightings) {
-      if (!seen.some(within)) continue;
-      const attributes = attributesOf(issueId);
-      if (!attributes || !surelyMatches(search.filter, attributes)) continue;
-      if (!returned.has(issueId))
-        throw SearchFacetMisappliedError.resultMissing(
-          suspectFacet(search.filter, provenBefore),
-          issueId,
-          search.filter,
-        );
-      for (const facet of facetsProvenBy(search.filter, attributes)) proven.add(facet);
+    for (const sighting of this.sightings) {
+      const within =
+        search.from <= sighting.from &&
+        sighting.to <= search.to &&
+        (track === undefined || sighting.track === track);
+      if (!within) continue;
+      for (const { id: issueId } of sighting.results) {
+        const attributes = attributesOf(issueId);
+        if (!attributes || !matches(attributes)) continue;
+        if (!returned.has(issueId))
+          throw SearchFacetMisappliedError.resultMissing(
+            suspectFacet(search.filter, provenBefore),
+            issueId,
+            search.filter,
+          );
+        for (const facet of proving(attributes)) proven.add(facet);
+      }
     }
     return proven;
   }

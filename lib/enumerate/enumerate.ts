@@ -190,30 +190,44 @@ export async function enumerateBucket(
   const sightings = new BucketSightings();
 
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
-    searches += 1;
-    if (window.filter.states) searchesByState += 1;
     const track = scope.track ?? window.filter.track;
-    const response = await context.api.searchIssues({
-      query: buildSearchQuery(scope.query, window.filter),
-      from: window.from,
-      to: window.to,
-      // A track split only divides persona ALL, so the track alone says the same, in the form the
-      // reference's own example uses.
-      ...(track ? { track } : { persona: scope.persona ?? 'ALL' }),
-      ...(window.filter.states ? { states: [...window.filter.states] } : {}),
-      order_by: 'TOTAL_COUNT',
-    });
-    context.onResponse(response);
-    checkResultsMatchFilter(window.filter, response);
-    const proven = sightings.observe(
-      window,
-      track,
-      response,
-      (issueId) => context.issueOf(issueId)?.attributes,
-      context.provenFacets,
-    );
-    for (const facet of proven) context.provenFacets.add(facet);
-    return response;
+    const ask = async () => {
+      searches += 1;
+      if (window.filter.states) searchesByState += 1;
+      const response = await context.api.searchIssues({
+        query: buildSearchQuery(scope.query, window.filter),
+        from: window.from,
+        to: window.to,
+        // A track split only divides persona ALL, so the track alone says the same, in the form the
+        // reference's own example uses.
+        ...(track ? { track } : { persona: scope.persona ?? 'ALL' }),
+        ...(window.filter.states ? { states: [...window.filter.states] } : {}),
+        order_by: 'TOTAL_COUNT',
+      });
+      context.onResponse(response);
+      checkResultsMatchFilter(window.filter, response);
+      return response;
+    };
+    const observe = (response: SearchResponseWire) => {
+      const proven = sightings.observe(
+        window,
+        track,
+        response,
+        (issueId) => context.issueOf(issueId)?.attributes,
+        context.provenFacets,
+      );
+      for (const facet of proven) context.provenFacets.add(facet);
+      return response;
+    };
+    const response = await ask();
+    try {
+      return observe(response);
+    } catch (error) {
+      // An issue can drop out of one answer (merged into another meanwhile, say); a facet the API reads
+      // differently leaves it out of every answer. So one more search decides.
+      if (!(error instanceof SearchFacetMisappliedError) || error.finding !== 'missing') throw error;
+      return observe(await ask());
+    }
   };
 
   const declareIncomplete = (window: SearchWindow, results: readonly SearchResultWire[], reason: string) => {

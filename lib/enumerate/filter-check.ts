@@ -22,8 +22,10 @@ const CHECK_THE_API = 'Check that DD_SITE or DD_API_URL points at the Datadog Er
  */
 export class SearchFacetMisappliedError extends DatadogApiError {
   readonly facet: CheckedFacet;
+  /** Whether the search returned an issue outside its filter, or left out one the filter names. */
+  readonly finding: 'outside' | 'missing';
 
-  constructor(facet: CheckedFacet, message: string) {
+  constructor(facet: CheckedFacet, finding: 'outside' | 'missing', message: string) {
     super(
       `${message}: it does not apply ${FACET_NAMES[facet]}, which an exact export relies on. ${CHECK_THE_API}`,
       {
@@ -32,11 +34,13 @@ export class SearchFacetMisappliedError extends DatadogApiError {
       },
     );
     this.facet = facet;
+    this.finding = finding;
   }
 
   static resultOutside(facet: CheckedFacet, issueId: string, value: string, filter: SearchFilter) {
     return new SearchFacetMisappliedError(
       facet,
+      'outside',
       `The search API returned issue ${issueId} (${facet} ${oneLine(JSON.stringify(value), 80)}) to a ` +
         `search for ${oneLine(describeFilter(filter), 160)}`,
     );
@@ -45,6 +49,7 @@ export class SearchFacetMisappliedError extends DatadogApiError {
   static resultMissing(facet: CheckedFacet, issueId: string, filter: SearchFilter) {
     return new SearchFacetMisappliedError(
       facet,
+      'missing',
       `The search API left out issue ${issueId}, which an earlier search of the same hours returned and ` +
         `which matches it, from a search for ${oneLine(describeFilter(filter), 160)} under the result cap`,
     );

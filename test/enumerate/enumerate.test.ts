@@ -4,7 +4,7 @@ import { DatadogApiError } from '../../lib/datadog/errors';
 import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
 import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
 import { type BucketEnumeration, enumerateBucket } from '../../lib/enumerate/enumerate';
-import type { CheckedFacet } from '../../lib/enumerate/filter-check';
+import { type CheckedFacet, SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
 import type { SearchFilter } from '../../lib/enumerate/query';
 import type { SplitKind } from '../../lib/enumerate/split';
 import { matchesQuery, parseQuery } from '../../lib/simulator/query';
@@ -202,6 +202,50 @@ describe('a planned bucket whose division by state the API refuses', () => {
     expect(unavailableSplits.has('states')).toBe(true);
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);
     expect(searched.at(-1)?.query).toBe('service:dense');
+  });
+});
+
+describe('a search that leaves out an issue an earlier search of its hours returned', () => {
+  /** An API whose search of service `a` leaves out issue a-1 the first `dropped` times it is asked. */
+  const enumerateDropping = async (dropped: number) => {
+    const searched: SearchRequestAttributes[] = [];
+    let asked = 0;
+    const api = apiAnswering(({ query }) => {
+      if (query !== 'service:a') return ['a-1', 'b-1'];
+      asked += 1;
+      return asked <= dropped ? [] : ['a-1'];
+    }, searched);
+    const issueOf = (issueId: string): IssueWire => ({
+      id: issueId,
+      type: 'issue',
+      attributes: { service: issueId.split('-')[0] },
+    });
+    const plan: BucketPlan = {
+      fixed: [{ from: bucket.start, to: bucket.start + HOUR / 2, filter: {}, expected: 0 }],
+      pieces: [1],
+      windowOf: () => ({ from: bucket.start, to: bucket.end, filter: { includeServices: ['a'] } }),
+      pieceOf: () => 0,
+    };
+    const enumeration = await enumerateBucket({ ...context(api), issueOf }, scope, bucket, plan).catch(
+      (error: unknown) => error,
+    );
+    return { enumeration, searched };
+  };
+
+  it('searches once more, since an issue can drop out of one answer, and goes on when it is back', async () => {
+    const { enumeration, searched } = await enumerateDropping(1);
+    expect(searched.map((search) => search.query)).toEqual(['*', 'service:a', 'service:a']);
+    expect((enumeration as BucketEnumeration).searches).toBe(3);
+    expect((enumeration as BucketEnumeration).leaves.at(-1)?.results.map((result) => result.id)).toEqual([
+      'a-1',
+    ]);
+  });
+
+  it('stops when the second answer leaves it out too: the API does not apply the facet as named', async () => {
+    const { enumeration } = await enumerateDropping(2);
+    expect(enumeration).toBeInstanceOf(SearchFacetMisappliedError);
+    expect((enumeration as SearchFacetMisappliedError).facet).toBe('service');
+    expect((enumeration as Error).message).toMatch(/left out issue a-1/);
   });
 });
 

@@ -25,7 +25,14 @@ import {
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { SATURATED_MARGIN, searchPlan } from './search-plan';
-import { chooseSplit, clausesOf, isSaturated, type SearchWindow, SPLIT_KINDS, type SplitKind } from './split';
+import {
+  chooseSplit,
+  isSaturated,
+  mentionsErrorTypes,
+  type SearchWindow,
+  SPLIT_KINDS,
+  type SplitKind,
+} from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
 export interface LeafWindow {
@@ -104,12 +111,6 @@ class PlanRefusedError extends Error {
   constructor(readonly facet: DroppableFacet) {
     super(`the API does not support the ${facet} facet`);
   }
-}
-
-function mentionsErrorTypes(filter: SearchFilter): boolean {
-  return clausesOf(filter).some(
-    (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
-  );
 }
 
 /** The facets a plan's searches would name. */

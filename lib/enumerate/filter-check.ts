@@ -1,7 +1,7 @@
 import { DatadogApiError, oneLine } from '../datadog/errors';
 import type { IssueAttributesWire, SearchResponseWire, SearchResultWire, Track } from '../datadog/types';
 import { describeFilter, type FacetClause, type SearchFilter } from './query';
-import { clausesOf, isSaturated } from './split';
+import { clausesOf, isSaturated, mentionsErrorTypes, namesErrorTypes } from './split';
 
 export type CheckedFacet = 'service' | 'error_type' | 'states';
 
@@ -149,7 +149,7 @@ function surelyMatching(filter: SearchFilter): (attributes: IssueAttributesWire)
 function provingBy(filter: SearchFilter): (attributes: IssueAttributesWire) => CheckedFacet[] {
   const states = filter.states ? { states: filter.states } : {};
   const typedClauses = clausesOf(filter)
-    .filter((clause) => clause.includeErrorTypes || clause.excludeErrorTypes)
+    .filter(namesErrorTypes)
     .map((clause) => surelyMatching({ ...clause, ...states }));
   return (attributes) => {
     const proven: CheckedFacet[] = [];
@@ -166,8 +166,7 @@ function provingBy(filter: SearchFilter): (attributes: IssueAttributesWire) => C
  */
 export function suspectFacet(filter: SearchFilter, proven: ReadonlySet<CheckedFacet>): CheckedFacet {
   const named: CheckedFacet[] = [];
-  if (clausesOf(filter).some((clause) => clause.includeErrorTypes || clause.excludeErrorTypes))
-    named.push('error_type');
+  if (mentionsErrorTypes(filter)) named.push('error_type');
   if (filter.states) named.push('states');
   return named.find((facet) => !proven.has(facet)) ?? named[0] ?? 'service';
 }

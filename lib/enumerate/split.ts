@@ -115,6 +115,16 @@ export function clausesOf(filter: SearchFilter): readonly FacetClause[] {
   ];
 }
 
+/** Whether a clause names error types, to include or to exclude. */
+export function namesErrorTypes(clause: FacetClause): boolean {
+  return clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined;
+}
+
+/** Whether any clause of a filter names error types. */
+export function mentionsErrorTypes(filter: SearchFilter): boolean {
+  return clausesOf(filter).some(namesErrorTypes);
+}
+
 /** A filter narrowed to some of a packed search's clauses; one clause becomes a plain filter again. */
 export function withClauses(filter: SearchFilter, clauses: readonly FacetClause[]): SearchFilter {
   const {

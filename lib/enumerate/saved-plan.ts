@@ -71,14 +71,24 @@ function toFile(
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
-/** The saved observation, or `undefined` when the file is not one this version wrote for these buckets. */
-export function parseSavedPlan(text: string, bucketMs: number): ErrorTypeObservation | undefined {
-  let file: Partial<SavedPlanFile>;
+/** A saved plan file's fields as read, unchecked; `undefined` when it is not JSON. */
+function readSavedFile(text: string): Partial<SavedPlanFile> | undefined {
   try {
-    file = JSON.parse(text) as Partial<SavedPlanFile>;
+    return (JSON.parse(text) as Partial<SavedPlanFile> | null) ?? undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The saved observation, or `undefined` when the file is not one this version wrote for these buckets. */
+export function parseSavedPlan(text: string, bucketMs: number): ErrorTypeObservation | undefined {
+  return observationOf(readSavedFile(text), bucketMs);
+}
+
+function observationOf(
+  file: Partial<SavedPlanFile> | undefined,
+  bucketMs: number,
+): ErrorTypeObservation | undefined {
   if (file?.format !== 1 || file.bucket_ms !== bucketMs) return undefined;
   if (!isCount(file.total_issues) || !isCount(file.without_service)) return undefined;
   if (typeof file.services !== 'object' || file.services === null) return undefined;
@@ -107,21 +117,9 @@ export function parseSavedPlan(text: string, bucketMs: number): ErrorTypeObserva
   return { services, withoutService: file.without_service, totalIssues: file.total_issues };
 }
 
-function savedBucketStart(text: string): number | undefined {
-  try {
-    const start = Date.parse((JSON.parse(text) as Partial<SavedPlanFile>).bucket_start ?? '');
-    return Number.isNaN(start) ? undefined : start;
-  } catch {
-    return undefined;
-  }
-}
-
-function savedProof(text: string): boolean {
-  try {
-    return (JSON.parse(text) as Partial<SavedPlanFile>).error_types_proven === true;
-  } catch {
-    return false;
-  }
+function savedBucketStart(file: Partial<SavedPlanFile> | undefined): number | undefined {
+  const start = Date.parse(file?.bucket_start ?? '');
+  return Number.isNaN(start) ? undefined : start;
 }
 
 /**
@@ -139,11 +137,11 @@ export async function loadSavedPlans(
   let loaded = 0;
   for (const scope of scopes) {
     const body = await sink.get(savedPlanKey(scopesId, scope));
-    const text = body && new TextDecoder().decode(body);
-    const observation = text && parseSavedPlan(text, bucketMs);
-    if (!text || !observation) continue;
+    const file = body ? readSavedFile(new TextDecoder().decode(body)) : undefined;
+    const observation = observationOf(file, bucketMs);
+    if (!observation) continue;
     density.seed(scope, observation);
-    if (savedProof(text)) provenFacets.add('error_type');
+    if (file?.error_types_proven === true) provenFacets.add('error_type');
     loaded += 1;
   }
   return loaded;
@@ -164,8 +162,8 @@ export async function savePlans(
     // A backfill of older buckets leaves the plan of the newest buckets in place for the scheduled runs.
     const key = savedPlanKey(scopesId, scope);
     const saved = await sink.get(key);
-    const savedStart = saved && savedBucketStart(new TextDecoder().decode(saved));
-    if (savedStart !== null && savedStart !== undefined && savedStart > latest.bucketStart) continue;
+    const savedStart = saved ? savedBucketStart(readSavedFile(new TextDecoder().decode(saved))) : undefined;
+    if (savedStart !== undefined && savedStart > latest.bucketStart) continue;
     const file = toFile(
       scope,
       latest.observation,

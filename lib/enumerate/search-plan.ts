@@ -199,7 +199,9 @@ export function piecesByClass(
   const byClass = new Map<string, number[]>();
   for (const piece of pieces) {
     const pieceClass = plan.classes?.[piece] ?? '';
-    byClass.set(pieceClass, [...(byClass.get(pieceClass) ?? []), piece]);
+    const ofClass = byClass.get(pieceClass);
+    if (ofClass) ofClass.push(piece);
+    else byClass.set(pieceClass, [piece]);
   }
   return byClass;
 }

@@ -1,5 +1,6 @@
 import { type IssueWire, SEARCH_RESULT_CAP, type SearchResponseWire, type Track } from '../datadog/types';
 import type { BucketPlan, ExpectedWindow } from './density';
+import { GrowthEstimate } from './growth';
 import { isSaturated, packServices, type SearchWindow } from './split';
 
 /**
@@ -14,13 +15,6 @@ export const LATER_SEARCH_LIMIT = 88;
  * that a bucket does not end with a nearly empty search and its other searches keep some headroom.
  */
 const EVEN_SLACK = 5;
-/**
- * Growth is measured as if this many issues had already been found just as planned: the first search or two
- * alone would swing it by their own noise.
- */
-const GROWTH_PRIOR_ISSUES = 40;
-/** Growth measured on a few searches is noisy; beyond these bounds it is more likely noise than trend. */
-const GROWTH_BOUNDS = { lowest: 0.6, highest: 2 } as const;
 /** A saturated search shows 100 of the issues it matched; it is taken to have matched this many times more. */
 export const SATURATED_MARGIN = 1.2;
 /** A piece in this many saturated searches gets a search of its own, so that a plan always ends. */
@@ -56,20 +50,8 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       }),
     );
 
-  let measuredExpected = 0;
-  let measuredActual = 0;
-  const measure = (expected: number, actual: number) => {
-    measuredExpected += expected;
-    measuredActual += actual;
-  };
-  const growth = () =>
-    Math.min(
-      GROWTH_BOUNDS.highest,
-      Math.max(
-        GROWTH_BOUNDS.lowest,
-        (measuredActual + GROWTH_PRIOR_ISSUES) / (measuredExpected + GROWTH_PRIOR_ISSUES),
-      ),
-    );
+  const growthEstimate = new GrowthEstimate();
+  const growth = () => growthEstimate.value;
 
   // A piece shown in a saturated search is sized by what it showed, at least.
   const shown = new Map<number, number>();
@@ -84,8 +66,8 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     const { expected, ...searched } = window;
     const response = await callbacks.search(searched);
     const found = response.data.length;
-    if (expected > 0 && (!isSaturated(found) || expected < found))
-      measure(expected, isSaturated(found) ? found * SATURATED_MARGIN : found);
+    if (isSaturated(found)) growthEstimate.observeSaturated(expected);
+    else growthEstimate.observe(expected, found);
     keep(callbacks.settle(searched, response));
   };
 
@@ -93,14 +75,14 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   const searchPieces = async (pieces: readonly number[], packed: readonly number[], window: SearchWindow) => {
     const response = await callbacks.search(window);
     const counts = countByPiece(plan, response, callbacks.issueOf, window.filter.track);
-    // Only pieces searched for the first time say how much busier than planned the bucket is.
-    const fresh = pieces.filter((piece) => !shown.has(piece));
-    const expected = fresh.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
+    // Pieces searched again after a saturated search count too: a burst shows first as saturated
+    // searches, which bound growth only from below, and then as the counts of the pieces searched again.
+    const expected = pieces.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
     const saturated = isSaturated(response.data.length);
     if (!saturated)
-      measure(
+      growthEstimate.observe(
         expected,
-        fresh.reduce((sum, piece) => sum + (counts.get(piece) ?? 0), 0),
+        pieces.reduce((sum, piece) => sum + (counts.get(piece) ?? 0), 0),
       );
     if (!saturated || pieces.length === 1) {
       keep(callbacks.settle(window, response));
@@ -113,8 +95,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     const sizes = pieces.map((piece, index) =>
       Math.max((counts.get(piece) ?? 0) * SATURATED_MARGIN, packed[index]! * proven),
     );
-    // The pieces held more than the issues shown, by as much as a saturated search is taken to hold.
-    if (fresh.length === pieces.length) measure(expected, response.data.length * SATURATED_MARGIN);
+    growthEstimate.observeSaturated(expected);
     pieces.forEach((piece, index) => {
       shown.set(piece, Math.max(shown.get(piece) ?? 0, sizes[index]!));
       saturations.set(piece, (saturations.get(piece) ?? 0) + 1);
@@ -148,7 +129,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
         if (outcome.status === 'rejected') failures.push(outcome.reason);
     };
     let next = 0;
-    while (measuredExpected === 0 && next < bySize.length) await searchWindows([bySize[next++]!]);
+    while (!growthEstimate.measured && next < bySize.length) await searchWindows([bySize[next++]!]);
     await searchWindows(bySize.slice(next));
   };
 

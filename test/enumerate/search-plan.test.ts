@@ -119,6 +119,19 @@ describe('searching a plan', () => {
     expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(170);
   });
 
+  it('sizes the rest of a bucket 3.5 times busier than planned (a burst) from its saturated searches', async () => {
+    const planned = Object.fromEntries([...'abcdefghijkl'].map((service) => [service, 10]));
+    const burst = Object.fromEntries(Object.keys(planned).map((service) => [service, 35]));
+    const bucket = bucketOf(burst, planned);
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(420);
+    // The first search, packed to 70 planned issues, saturates; then two services of 35 fit a search
+    // and three do not, so six more searches is the least. Growth read as at most twice the plan, and
+    // saturated searches as holding 120 issues, took twelve.
+    expect(bucket.searched.length).toBe(7);
+    expect(bucket.settled.map(({ found }) => found)).toEqual([70, 70, 70, 70, 70, 70]);
+  });
+
   it('gives a piece that saturates alone to the caller to divide by other means', async () => {
     const bucket = bucketOf({ a: 150, b: 20 }, { a: 50, b: 20 });
     expect(await bucket.run()).toEqual([]);

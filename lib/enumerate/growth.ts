@@ -1,0 +1,121 @@
+import { SEARCH_RESULT_CAP } from '../datadog/types';
+
+/**
+ * How much busier than planned a bucket is, as the posterior over a grid of growth factors. Most buckets
+ * are within about a quarter of their plan, but a burst can make one three times busier; a mixture prior
+ * keeps the narrow belief for the first and lets a few searches establish the second.
+ */
+const PRIOR = {
+  /** Spread of log growth in an ordinary bucket: about ±22 %. */
+  narrowSpread: 0.22,
+  /** Spread of log growth when the bucket holds a burst or a lull. */
+  wideSpread: 0.9,
+  wideWeight: 0.03,
+} as const;
+
+/**
+ * Issues found per expected issue scatter about twice as widely as a Poisson count would: which issues
+ * happen to err in an hour is partly chance, and a piece's count is predicted from the bucket before.
+ */
+const OVERDISPERSION = 2;
+
+const GRID = { lowest: 0.6, highest: 4, points: 97 } as const;
+
+const gridGrowths = Array.from({ length: GRID.points }, (_, index) =>
+  Math.exp(
+    Math.log(GRID.lowest) + (index / (GRID.points - 1)) * (Math.log(GRID.highest) - Math.log(GRID.lowest)),
+  ),
+);
+
+const logPrior = gridGrowths.map((growth) => {
+  const logGrowth = Math.log(growth);
+  const density = (spread: number) => Math.exp(-(logGrowth * logGrowth) / (2 * spread * spread)) / spread;
+  return Math.log(
+    (1 - PRIOR.wideWeight) * density(PRIOR.narrowSpread) + PRIOR.wideWeight * density(PRIOR.wideSpread),
+  );
+});
+
+/**
+ * Estimates a bucket's growth from its searches: each search under the cap says how many of the issues
+ * it was expected to hold it held; a saturated one says only that they were at least as many as the cap,
+ * which is weak evidence when the search was packed near the cap and strong when it was packed far below.
+ */
+export class GrowthEstimate {
+  private readonly logLikelihood = gridGrowths.map(() => 0);
+  private cached: number | undefined = 1;
+  private observations = 0;
+
+  /** Whether any search has been observed yet. */
+  get measured(): boolean {
+    return this.observations > 0;
+  }
+
+  /** A search under the cap, expected to hold `expected` issues (as planned), held `found`. */
+  observe(expected: number, found: number): void {
+    if (expected <= 0) return;
+    gridGrowths.forEach((growth, index) => {
+      const mean = growth * expected;
+      const variance = OVERDISPERSION * mean + 1;
+      this.logLikelihood[index]! += -((found - mean) ** 2) / (2 * variance) - 0.5 * Math.log(variance);
+    });
+    this.changed();
+  }
+
+  /** A saturated search expected to hold `expected` issues: it held at least the cap. */
+  observeSaturated(expected: number): void {
+    if (expected <= 0) return;
+    gridGrowths.forEach((growth, index) => {
+      const mean = growth * expected;
+      const spread = Math.sqrt(OVERDISPERSION * mean + 1);
+      this.logLikelihood[index]! += Math.log(
+        Math.max(1e-300, upperTail((SEARCH_RESULT_CAP - 0.5 - mean) / spread)),
+      );
+    });
+    this.changed();
+  }
+
+  /** The posterior's geometric mean: the factor to scale expected counts by. */
+  get value(): number {
+    if (this.cached !== undefined) return this.cached;
+    const logPosterior = gridGrowths.map((_, index) => logPrior[index]! + this.logLikelihood[index]!);
+    const peak = Math.max(...logPosterior);
+    let weight = 0;
+    let weightedLog = 0;
+    gridGrowths.forEach((growth, index) => {
+      const probability = Math.exp(logPosterior[index]! - peak);
+      weight += probability;
+      weightedLog += probability * Math.log(growth);
+    });
+    this.cached = Math.exp(weightedLog / weight);
+    return this.cached;
+  }
+
+  private changed(): void {
+    this.observations += 1;
+    this.cached = undefined;
+  }
+}
+
+/** P(Z > z) for a standard normal Z (Numerical Recipes' erfc, accurate to about 1e-7). */
+function upperTail(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
+}

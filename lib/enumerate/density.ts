@@ -89,7 +89,7 @@ export interface BucketPlan {
  * fits costs less than two that surely do, and should it saturate, the plan still divides the bucket
  * from what the bucket before held rather than from a sample of the loudest issues.
  */
-const ONE_SEARCH_LIMIT = 85;
+const ONE_SEARCH_LIMIT = 95;
 /** Below this, the bucket before says too little about how the bucket divides: a saturated search does. */
 const PLANNABLE_ISSUES = 30;
 

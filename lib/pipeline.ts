@@ -198,8 +198,14 @@ export async function runExport(
           },
           scope,
           bucket,
-          density.plan(scope, bucket, hydrator.states, !unavailableSplits.has('states')),
-          () => density.plan(scope, bucket, hydrator.states, false),
+          density.plan(
+            scope,
+            bucket,
+            hydrator.states,
+            !unavailableSplits.has('states'),
+            provenFacets.has('error_type'),
+          ),
+          () => density.plan(scope, bucket, hydrator.states, false, provenFacets.has('error_type')),
         ),
       );
     }

@@ -11,6 +11,7 @@ import {
   TIME_WINDOWS_ABOVE,
   type TimeDivision,
   timeDivision,
+  withoutErrorTypes,
 } from './error-type-plan';
 import { IssueActivity, type IssueFacts } from './issue-activity';
 import type { SearchFilter } from './query';
@@ -651,6 +652,8 @@ export class ServiceDensityModel {
     statesSeenInRun: ReadonlySet<string> = new Set(),
     /** False once the API has refused or ignored the `states` field in this run. */
     statesSupported = true,
+    /** False until a search of the run has shown that the API applies the error-type facet. */
+    errorTypesProven = true,
   ): BucketPlan {
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
@@ -662,7 +665,15 @@ export class ServiceDensityModel {
       const expected = predicted
         ? blendObservations(predicted, observation.errorTypes)
         : observation.errorTypes;
-      return togetherFirstWhenSmall(planByErrorType(expected, bucket), bucket);
+      // A plan naming error types before any search proved the facet begins with a search of the whole
+      // bucket (see `enumerateBucket`); while every service fits a search, whole services need none.
+      const servicesFit = [...expected.services.values()].every(
+        (counts) => counts.total <= FIRST_SEARCH_LIMIT,
+      );
+      return togetherFirstWhenSmall(
+        planByErrorType(!errorTypesProven && servicesFit ? withoutErrorTypes(expected) : expected, bucket),
+        bucket,
+      );
     }
     const predicted = this.stateActivity
       .get(describeScope(scope))

@@ -245,6 +245,32 @@ describe('planning a bucket from the one before', () => {
     }
   });
 
+  it('plans whole services while no search has proved the error-type facet and every service fits a search', () => {
+    const planAfter = (busyIssues: number, errorTypesProven: boolean) => {
+      const model = new ServiceDensityModel();
+      const bucket = { start: 0, end: HOUR };
+      const leaves = [
+        leaf(0, HOUR, { includeServices: ['busy'] }, 'busy', busyIssues),
+        leaf(0, HOUR, { excludeServices: ['busy'] }, 'small', 30),
+      ];
+      const typeOf = (id: string) => (Number(id.split('-').at(-1)) % 2 === 0 ? 'T1' : 'T2');
+      model.record(scope, bucket, leaves, factsOf((id) => serviceOfIssue.get(id), typeOf), true);
+      return model.plan(scope, { start: HOUR, end: 2 * HOUR }, new Set(), true, errorTypesProven);
+    };
+    const namesErrorTypes = (plan: ReturnType<typeof planAfter>) =>
+      plan.pieces.some((_, piece) => {
+        const { filter } = plan.windowOf([piece]);
+        return (filter.anyOf ?? [filter]).some(
+          (clause) => clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined,
+        );
+      });
+    // 60 issues of a service fit a search: without proof, the plan names services only.
+    expect(namesErrorTypes(planAfter(60, true))).toBe(true);
+    expect(namesErrorTypes(planAfter(60, false))).toBe(false);
+    // 90 do not: error types divide it, and the bucket's first search proves them.
+    expect(namesErrorTypes(planAfter(90, false))).toBe(true);
+  });
+
   it('plans from each issue too, by when issues last erred: a service whose issues stopped is planned smaller', () => {
     const plannedIssues = (stoppingLastErred: number) => {
       const model = new ServiceDensityModel();

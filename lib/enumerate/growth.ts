@@ -96,26 +96,17 @@ export class GrowthEstimate {
   }
 }
 
-/** P(Z > z) for a standard normal Z (Numerical Recipes' erfc, accurate to about 1e-7). */
+/** Numerical Recipes' rational approximation of erfc, lowest power first. */
+const ERFC_COEFFICIENTS = [
+  -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851973,
+  -0.82215223, 0.17087277,
+] as const;
+
+/** P(Z > z) for a standard normal Z, to about 1e-7. */
 function upperTail(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * x);
-  const erfc =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const polynomial = ERFC_COEFFICIENTS.reduceRight((sum, coefficient) => sum * t + coefficient, 0);
+  const erfc = t * Math.exp(-x * x + polynomial);
   return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }

@@ -254,7 +254,13 @@ describe('planning a bucket from the one before', () => {
         leaf(0, HOUR, { excludeServices: ['busy'] }, 'small', 30),
       ];
       const typeOf = (id: string) => (Number(id.split('-').at(-1)) % 2 === 0 ? 'T1' : 'T2');
-      model.record(scope, bucket, leaves, factsOf((id) => serviceOfIssue.get(id), typeOf), true);
+      model.record(
+        scope,
+        bucket,
+        leaves,
+        factsOf((id) => serviceOfIssue.get(id), typeOf),
+        true,
+      );
       return model.plan(scope, { start: HOUR, end: 2 * HOUR }, new Set(), true, errorTypesProven);
     };
     const namesErrorTypes = (plan: ReturnType<typeof planAfter>) =>

@@ -9,7 +9,7 @@ import { isSaturated, packServices, type SearchWindow } from './split';
  */
 export const FIRST_SEARCH_LIMIT = 70;
 /** ...and later ones closer to it, with expected counts scaled by the growth measured so far... */
-export const LATER_SEARCH_LIMIT = 88;
+export const LATER_SEARCH_LIMIT = 91;
 /**
  * ...spreading what is left evenly over as few searches as that limit allows, with this much slack, so
  * that a bucket does not end with a nearly empty search and its other searches keep some headroom.

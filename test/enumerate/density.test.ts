@@ -82,14 +82,13 @@ describe('planning a bucket from the one before', () => {
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
-      // 180 distinct issues, none in both halves (each erred about once an hour): three equal windows of
-      // about 67 each.
-      { from: HOUR, to: HOUR + HOUR / 3, filter: { includeServices: ['huge'] } },
-      { from: HOUR + HOUR / 3, to: HOUR + (2 * HOUR) / 3, filter: { includeServices: ['huge'] } },
-      { from: HOUR + (2 * HOUR) / 3, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
-      // The remainder, every service not known, rides along with a packed group.
-      { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'small-1', 'small-2'] } },
-      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['small-1', 'small-2'] } },
+      // 180 distinct issues, none in both halves (each erred about once an hour): two equal windows of
+      // about 90 each, within the packing limit of 91.
+      { from: HOUR, to: HOUR + HOUR / 2, filter: { includeServices: ['huge'] } },
+      { from: HOUR + HOUR / 2, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
+      // The remainder, every service not known, rides along with a packed group (mid and small-2, 90).
+      { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'small-1'] } },
+      { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['small-1'] } },
     ]);
   });
 
@@ -220,12 +219,12 @@ describe('planning a bucket from the one before', () => {
     expect(plan.map((window) => window.filter)).toEqual([
       {
         anyOf: [
-          { includeServices: ['busy'], includeErrorTypes: ['T1'] },
+          { includeServices: ['busy'], excludeErrorTypes: ['T2', 'T3'] },
           { excludeServices: ['busy', 'small'] },
         ],
       },
-      { includeServices: ['busy'], excludeErrorTypes: ['T1', 'T3'] },
-      { anyOf: [{ includeServices: ['small'] }, { includeServices: ['busy'], includeErrorTypes: ['T3'] }] },
+      { anyOf: [{ includeServices: ['small'] }, { includeServices: ['busy'], includeErrorTypes: ['T2'] }] },
+      { includeServices: ['busy'], includeErrorTypes: ['T3'] },
     ]);
     const probes: Array<[string | undefined, string | undefined]> = [
       ['busy', 'T1'],

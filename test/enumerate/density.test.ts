@@ -40,6 +40,22 @@ function leaf(
   return { from, to, filter, results };
 }
 
+/** Records a bucket searched with error types, each issue's service known from its leaf. */
+function recordWithErrorTypes(
+  model: ServiceDensityModel,
+  bucket: { start: number; end: number },
+  leaves: LeafWindow[],
+  typeOf: (id: string) => string | undefined,
+): void {
+  model.record(
+    scope,
+    bucket,
+    leaves,
+    factsOf((id) => serviceOfIssue.get(id), typeOf),
+    true,
+  );
+}
+
 describe('planning a bucket from the one before', () => {
   it('starts with one search until a bucket needed more', () => {
     const model = new ServiceDensityModel();
@@ -207,13 +223,7 @@ describe('planning a bucket from the one before', () => {
       const index = Number(id.split('-').at(-1));
       return index < 70 ? 'T1' : index < 130 ? 'T2' : index < 170 ? 'T3' : '';
     };
-    model.record(
-      scope,
-      bucket,
-      leaves,
-      factsOf((id) => serviceOfIssue.get(id), typeOf),
-      true,
-    );
+    recordWithErrorTypes(model, bucket, leaves, typeOf);
     const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
     expect(plan.every((window) => window.from === HOUR && window.to === 2 * HOUR)).toBe(true);
     expect(plan.map((window) => window.filter)).toEqual([
@@ -253,13 +263,7 @@ describe('planning a bucket from the one before', () => {
         leaf(0, HOUR, { excludeServices: ['busy'] }, 'small', 30),
       ];
       const typeOf = (id: string) => (Number(id.split('-').at(-1)) % 2 === 0 ? 'T1' : 'T2');
-      model.record(
-        scope,
-        bucket,
-        leaves,
-        factsOf((id) => serviceOfIssue.get(id), typeOf),
-        true,
-      );
+      recordWithErrorTypes(model, bucket, leaves, typeOf);
       return model.plan(scope, { start: HOUR, end: 2 * HOUR }, new Set(), true, errorTypesProven);
     };
     const namesErrorTypes = (plan: ReturnType<typeof planAfter>) =>

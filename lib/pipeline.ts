@@ -179,6 +179,8 @@ export async function runExport(
 
   const unavailableSplits = new Set<SplitKind>();
   const stateProbes = new Map<string, Promise<void> | 'done'>();
+  const planOf = (scope: SearchScope, bucket: Bucket, statesSupported: boolean) =>
+    density.plan(scope, bucket, hydrator.states, statesSupported, provenFacets.has('error_type'));
   const exportBucket = async (bucket: Bucket): Promise<void> => {
     const searchStarted = now();
     const bucketHydrator = hydrator.forBucket();
@@ -198,14 +200,8 @@ export async function runExport(
           },
           scope,
           bucket,
-          density.plan(
-            scope,
-            bucket,
-            hydrator.states,
-            !unavailableSplits.has('states'),
-            provenFacets.has('error_type'),
-          ),
-          () => density.plan(scope, bucket, hydrator.states, false, provenFacets.has('error_type')),
+          planOf(scope, bucket, !unavailableSplits.has('states')),
+          () => planOf(scope, bucket, false),
         ),
       );
     }

@@ -51,7 +51,6 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
     );
 
   const growthEstimate = new GrowthEstimate();
-  const growth = () => growthEstimate.value;
 
   // A piece shown in a saturated search is sized by what it showed, at least.
   const shown = new Map<number, number>();
@@ -60,7 +59,7 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
   const sizeOf = (piece: number, limit: number) =>
     (saturations.get(piece) ?? 0) >= SATURATIONS_BEFORE_ALONE
       ? limit
-      : Math.max(shown.get(piece) ?? 0, plan.pieces[piece]! * growth());
+      : Math.max(shown.get(piece) ?? 0, plan.pieces[piece]! * growthEstimate.value);
 
   const searchFixed = async (window: ExpectedWindow) => {
     const { expected, ...searched } = window;

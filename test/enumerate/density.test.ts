@@ -315,6 +315,40 @@ describe('planning a bucket from the one before', () => {
     expect(plannedIssues(1.5 * HOUR)).toBeCloseTo((80 + (40 * 58) / 60) / 2, 5);
   });
 
+  it('searches a bucket whole first when the issue-by-issue prediction alone expects it to fit', () => {
+    const planAfter = (stoppingLastErred: number) => {
+      const model = new ServiceDensityModel();
+      for (const index of [0, 1]) {
+        const bucket = { start: index * HOUR, end: (index + 1) * HOUR };
+        const leaves = [
+          leaf(bucket.start, bucket.end, {}, 'steady', 70),
+          leaf(bucket.start, bucket.end, {}, 'stopping', 70),
+        ];
+        model.record(
+          scope,
+          bucket,
+          leaves,
+          factsOf(
+            (id) => serviceOfIssue.get(id),
+            () => 'T',
+            (id) => ({
+              firstSeen: -HOUR,
+              lastSeen: id.startsWith('stopping') ? stoppingLastErred : 10 * HOUR,
+            }),
+          ),
+          true,
+        );
+      }
+      return model.plan(scope, { start: 2 * HOUR, end: 3 * HOUR });
+    };
+    // Issue by issue, 70 × 88 / 90 once the stopping service's issues erred for the last time; averaged
+    // with the counts (140), the pieces expect 104, more than one search holds.
+    const stopped = planAfter(1.5 * HOUR);
+    expect(stopped.pieces.reduce((sum, issues) => sum + issues, 0)).toBeGreaterThan(100);
+    expect(stopped.togetherFirst).toBe(true);
+    expect(planAfter(10 * HOUR).togetherFirst).toBeUndefined();
+  });
+
   describe('without error types', () => {
     const stateOfIssue = new Map<string, string>();
     /** Issues of one service in one state, as a search window found them. */

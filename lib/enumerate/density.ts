@@ -78,6 +78,8 @@ export interface BucketPlan {
   divideByTime?(piece: number, expected: number, windows?: number): readonly ExpectedWindow[] | undefined;
   /** Nothing to plan from: the bucket's own first search, if saturated, is the sample to plan from. */
   readonly discover?: boolean;
+  /** Made from a sample of the bucket itself rather than from the bucket before. */
+  readonly fromSample?: boolean;
   /**
    * The bucket is expected to fit in one search: every piece is searched together first, unfiltered, and
    * the pieces only divide the bucket should that search saturate.

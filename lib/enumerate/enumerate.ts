@@ -547,11 +547,12 @@ export async function enumerateBucket(
       }
       // The service divided by error type had the rest of its issues searched with the tail.
       const restSearched = new Set(typed ? [typed.service] : []);
+      const runFromSample = (plan: BucketPlan) => runPlan({ ...plan, fromSample: true });
       const searchFrom = async (sampled: ErrorTypeObservation): Promise<unknown> => {
-        if (deepestSaturated) return await runPlan(planByErrorType(sampled, bucket, true));
+        if (deepestSaturated) return await runFromSample(planByErrorType(sampled, bucket, true));
         const [tailOutcome, headFailure] = await Promise.allSettled([
           settle(tail, response),
-          runPlan(planByErrorType(sampled, bucket, false, restSearched)),
+          runFromSample(planByErrorType(sampled, bucket, false, restSearched)),
         ]);
         if (tailOutcome.status === 'rejected') return tailOutcome.reason;
         return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;

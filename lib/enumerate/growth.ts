@@ -19,21 +19,34 @@ const PRIOR = {
  */
 const OVERDISPERSION = 2;
 
-const GRID = { lowest: 0.6, highest: 4, points: 97 } as const;
+/** Growth factors the estimate chooses among, from the caller's lowest up, about 2 % apart. */
+const GRID = { highest: 4, spacing: 0.0197 } as const;
 
-const gridGrowths = Array.from({ length: GRID.points }, (_, index) =>
-  Math.exp(
-    Math.log(GRID.lowest) + (index / (GRID.points - 1)) * (Math.log(GRID.highest) - Math.log(GRID.lowest)),
-  ),
-);
+interface Grid {
+  readonly growths: readonly number[];
+  readonly logPrior: readonly number[];
+}
 
-const logPrior = gridGrowths.map((growth) => {
-  const logGrowth = Math.log(growth);
-  const density = (spread: number) => Math.exp(-(logGrowth * logGrowth) / (2 * spread * spread)) / spread;
-  return Math.log(
-    (1 - PRIOR.wideWeight) * density(PRIOR.narrowSpread) + PRIOR.wideWeight * density(PRIOR.wideSpread),
+const gridsByLowest = new Map<number, Grid>();
+
+function gridFrom(lowest: number): Grid {
+  const cached = gridsByLowest.get(lowest);
+  if (cached) return cached;
+  const points = Math.round(Math.log(GRID.highest / lowest) / GRID.spacing) + 1;
+  const growths = Array.from({ length: points }, (_, index) =>
+    Math.exp(Math.log(lowest) + (index / (points - 1)) * Math.log(GRID.highest / lowest)),
   );
-});
+  const logPrior = growths.map((growth) => {
+    const logGrowth = Math.log(growth);
+    const density = (spread: number) => Math.exp(-(logGrowth * logGrowth) / (2 * spread * spread)) / spread;
+    return Math.log(
+      (1 - PRIOR.wideWeight) * density(PRIOR.narrowSpread) + PRIOR.wideWeight * density(PRIOR.wideSpread),
+    );
+  });
+  const grid = { growths, logPrior };
+  gridsByLowest.set(lowest, grid);
+  return grid;
+}
 
 /**
  * Estimates a bucket's growth from its searches: each search under the cap says how many of the issues
@@ -41,9 +54,18 @@ const logPrior = gridGrowths.map((growth) => {
  * which is weak evidence when the search was packed near the cap and strong when it was packed far below.
  */
 export class GrowthEstimate {
-  private readonly logLikelihood = gridGrowths.map(() => 0);
+  private readonly grid: Grid;
+  private readonly logLikelihood: number[];
   private cached: number | undefined = 1;
   private observations = 0;
+
+  constructor(
+    /** The least growth the searches can establish: how far below its plan a bucket may turn out. */
+    lowestGrowth: number,
+  ) {
+    this.grid = gridFrom(lowestGrowth);
+    this.logLikelihood = this.grid.growths.map(() => 0);
+  }
 
   /** Whether any search has been observed yet. */
   get measured(): boolean {
@@ -53,7 +75,7 @@ export class GrowthEstimate {
   /** A search under the cap, expected to hold `expected` issues (as planned), held `found`. */
   observe(expected: number, found: number): void {
     if (expected <= 0) return;
-    gridGrowths.forEach((growth, index) => {
+    this.grid.growths.forEach((growth, index) => {
       const mean = growth * expected;
       const variance = OVERDISPERSION * mean + 1;
       this.logLikelihood[index]! += -((found - mean) ** 2) / (2 * variance) - 0.5 * Math.log(variance);
@@ -64,7 +86,7 @@ export class GrowthEstimate {
   /** A saturated search expected to hold `expected` issues: it held at least the cap. */
   observeSaturated(expected: number): void {
     if (expected <= 0) return;
-    gridGrowths.forEach((growth, index) => {
+    this.grid.growths.forEach((growth, index) => {
       const mean = growth * expected;
       const spread = Math.sqrt(OVERDISPERSION * mean + 1);
       this.logLikelihood[index]! += Math.log(
@@ -77,11 +99,13 @@ export class GrowthEstimate {
   /** The posterior's geometric mean: the factor to scale expected counts by. */
   get value(): number {
     if (this.cached !== undefined) return this.cached;
-    const logPosterior = gridGrowths.map((_, index) => logPrior[index]! + this.logLikelihood[index]!);
+    const logPosterior = this.grid.growths.map(
+      (_, index) => this.grid.logPrior[index]! + this.logLikelihood[index]!,
+    );
     const peak = Math.max(...logPosterior);
     let weight = 0;
     let weightedLog = 0;
-    gridGrowths.forEach((growth, index) => {
+    this.grid.growths.forEach((growth, index) => {
       const probability = Math.exp(logPosterior[index]! - peak);
       weight += probability;
       weightedLog += probability * Math.log(growth);

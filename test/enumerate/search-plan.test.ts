@@ -132,6 +132,17 @@ describe('searching a plan', () => {
     expect(bucket.settled.map(({ found }) => found)).toEqual([70, 70, 70, 70, 70, 70]);
   });
 
+  it('sizes the rest of a bucket a third as busy as planned (the hour after a burst) from its first search', async () => {
+    const planned = Object.fromEntries([...'abcdefghijkl'].map((service) => [service, 36]));
+    const lull = Object.fromEntries(Object.keys(planned).map((service) => [service, 12]));
+    const bucket = bucketOf(lull, planned);
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(144);
+    // The first search finds a third of its plan; growth read as at least 0.6 of the plan took five
+    // searches (12, 24, 36, 36, 36), since every later one held at most 36 of the 91 packed for.
+    expect(bucket.settled.map(({ found }) => found)).toEqual([12, 36, 48, 48]);
+  });
+
   it('gives a piece that saturates alone to the caller to divide by other means', async () => {
     const bucket = bucketOf({ a: 150, b: 20 }, { a: 50, b: 20 });
     expect(await bucket.run()).toEqual([]);

@@ -30,6 +30,9 @@ const MINUTE = 60_000;
 const ORG_END = Date.UTC(2025, 0, 15);
 const DATADOG_LIKE_LIMIT: RateLimitOptions = { limit: 300, periodSeconds: 60 };
 
+/** With the org's own seed 7, ten orgs of a shape. */
+const NINE_MORE_SEEDS = [8, 9, 10, 11, 12, 13, 14, 15, 16] as const;
+
 /** The shapes the issue sets its search targets for: sparse, bursty and continuously dense orgs. */
 const TARGET_SHAPES: readonly OrgShape[] = [
   {
@@ -37,23 +40,36 @@ const TARGET_SHAPES: readonly OrgShape[] = [
     target: 1.5,
     org: { distribution: 'uniform', issues: 2_000, services: 12, seed: 7 },
     timeoutMs: 3 * MINUTE,
-    seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    seeds: NINE_MORE_SEEDS,
   },
   {
     name: 'bursty',
     target: 1.5,
     org: { distribution: 'bursty', issues: 2_000, services: 12, seed: 7 },
     timeoutMs: 3 * MINUTE,
-    seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    seeds: NINE_MORE_SEEDS,
   },
   {
     name: 'dense',
     target: 3,
     org: { distribution: 'dense', issues: 400, services: 8, seed: 7 },
     timeoutMs: 3 * MINUTE,
-    seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
+    seeds: NINE_MORE_SEEDS,
   },
 ];
+
+/** The same org, sparse (`uniform`) and bursty, each named `<kind>, <name>`. */
+function sparseAndBursty(
+  name: string,
+  org: Omit<OrgShape['org'], 'distribution' | 'seed'>,
+  shape: Pick<OrgShape, 'target' | 'timeoutMs' | 'seeds'>,
+): OrgShape[] {
+  return (['uniform', 'bursty'] as const).map((distribution) => ({
+    name: `${distribution === 'uniform' ? 'sparse' : 'bursty'}, ${name}`,
+    ...shape,
+    org: { distribution, ...org, seed: 7 },
+  }));
+}
 
 export const FULL_SETTINGS: BenchSettings = {
   mode: 'full',
@@ -61,87 +77,44 @@ export const FULL_SETTINGS: BenchSettings = {
     ...TARGET_SHAPES,
     // The simulator's default org (200 issues, 8 services): most buckets fit in one search or two, so the
     // per-bucket bound, not ceil(issue-buckets / 100), is what any exporter at this grain can reach.
-    {
-      name: 'sparse, simulator default',
-      org: { distribution: 'uniform', issues: 200, services: 8, seed: 7 },
-      timeoutMs: MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
-    {
-      name: 'bursty, simulator default',
-      org: { distribution: 'bursty', issues: 200, services: 8, seed: 7 },
-      timeoutMs: MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
+    ...sparseAndBursty(
+      'simulator default',
+      { issues: 200, services: 8 },
+      { timeoutMs: MINUTE, seeds: NINE_MORE_SEEDS },
+    ),
+    // The dense target org's size (400 issues, 8 services, 6 hours), sparse and bursty: buckets of 80–400
+    // issues, where one search more or less a bucket is a tenth of the export.
+    ...sparseAndBursty(
+      '400 issues',
+      { issues: 400, services: 8 },
+      { target: 1.5, timeoutMs: MINUTE, seeds: NINE_MORE_SEEDS },
+    ),
     // Mid-sized orgs with the simulator's default 8 services: buckets of 150–500 issues, where the
     // per-bucket bound is about 1.15× the lower bound and the first bucket weighs more than in bigger orgs.
-    {
-      name: 'sparse, 800 issues',
-      target: 1.5,
-      org: { distribution: 'uniform', issues: 800, services: 8, seed: 7 },
-      timeoutMs: MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
-    {
-      name: 'bursty, 800 issues',
-      target: 1.5,
-      org: { distribution: 'bursty', issues: 800, services: 8, seed: 7 },
-      timeoutMs: MINUTE,
-      seeds: [8, 9, 10, 11, 12, 13, 14, 15, 16],
-    },
+    ...sparseAndBursty(
+      '800 issues',
+      { issues: 800, services: 8 },
+      { target: 1.5, timeoutMs: MINUTE, seeds: NINE_MORE_SEEDS },
+    ),
     // What `error-tracking-export simulate` serves when given no options: 3,000 issues, 12 services, a day.
-    {
-      name: 'sparse, simulate command default',
-      target: 1.5,
-      org: {
-        distribution: 'uniform',
-        issues: 3_000,
-        services: 12,
-        seed: 7,
-        from: ORG_END - DAY,
-        to: ORG_END,
-      },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9],
-    },
-    {
-      name: 'bursty, simulate command default',
-      target: 1.5,
-      org: { distribution: 'bursty', issues: 3_000, services: 12, seed: 7, from: ORG_END - DAY, to: ORG_END },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9],
-    },
+    ...sparseAndBursty(
+      'simulate command default',
+      { issues: 3_000, services: 12, from: ORG_END - DAY, to: ORG_END },
+      { target: 1.5, timeoutMs: 3 * MINUTE, seeds: [8, 9] },
+    ),
     // A busy org over a short range: single error types of over 100 issues an hour, and a first bucket
     // planned from a sample of 100 of its 2,000 issues weighs a sixth of the export.
-    {
-      name: 'sparse, 10,000 issues',
-      target: 1.5,
-      org: { distribution: 'uniform', issues: 10_000, services: 12, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9],
-    },
-    {
-      name: 'bursty, 10,000 issues',
-      target: 1.5,
-      org: { distribution: 'bursty', issues: 10_000, services: 12, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9],
-    },
+    ...sparseAndBursty(
+      '10,000 issues',
+      { issues: 10_000, services: 12 },
+      { target: 1.5, timeoutMs: 3 * MINUTE, seeds: [8, 9] },
+    ),
     // Many quiet services: more than a plan names, and a first search that shows only some of them.
-    {
-      name: 'sparse, 150 services',
-      target: 1.5,
-      org: { distribution: 'uniform', issues: 3_000, services: 150, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9],
-    },
-    {
-      name: 'bursty, 150 services',
-      target: 1.5,
-      org: { distribution: 'bursty', issues: 3_000, services: 150, seed: 7 },
-      timeoutMs: 3 * MINUTE,
-      seeds: [8, 9],
-    },
+    ...sparseAndBursty(
+      '150 services',
+      { issues: 3_000, services: 150 },
+      { target: 1.5, timeoutMs: 3 * MINUTE, seeds: [8, 9] },
+    ),
     // Few busy services: every one shown often by a first search, and error types of 100 issues an hour.
     {
       name: 'bursty, 3 services',

@@ -280,33 +280,39 @@ describe('planning a bucket from the one before', () => {
     expect(namesErrorTypes(planAfter(90, false))).toBe(true);
   });
 
+  /**
+   * The plan of a third bucket after two buckets in which a steady and a stopping service each had the
+   * same `issues` issues, the stopping one's last erring at `stoppingLastErred`.
+   */
+  const planAfterSteadyAndStopping = (issues: number, stoppingLastErred: number) => {
+    const model = new ServiceDensityModel();
+    for (const index of [0, 1]) {
+      const bucket = { start: index * HOUR, end: (index + 1) * HOUR };
+      const leaves = [
+        leaf(bucket.start, bucket.end, {}, 'steady', issues),
+        leaf(bucket.start, bucket.end, {}, 'stopping', issues),
+      ];
+      model.record(
+        scope,
+        bucket,
+        leaves,
+        factsOf(
+          (id) => serviceOfIssue.get(id),
+          () => 'T',
+          (id) => ({
+            firstSeen: -HOUR,
+            lastSeen: id.startsWith('stopping') ? stoppingLastErred : 10 * HOUR,
+          }),
+        ),
+        true,
+      );
+    }
+    return model.plan(scope, { start: 2 * HOUR, end: 3 * HOUR });
+  };
+
   it('plans from each issue too, by when issues last erred: a service whose issues stopped is planned smaller', () => {
-    const plannedIssues = (stoppingLastErred: number) => {
-      const model = new ServiceDensityModel();
-      for (const index of [0, 1]) {
-        const bucket = { start: index * HOUR, end: (index + 1) * HOUR };
-        const leaves = [
-          leaf(bucket.start, bucket.end, {}, 'steady', 40),
-          leaf(bucket.start, bucket.end, {}, 'stopping', 40),
-        ];
-        model.record(
-          scope,
-          bucket,
-          leaves,
-          factsOf(
-            (id) => serviceOfIssue.get(id),
-            () => 'T',
-            (id) => ({
-              firstSeen: -HOUR,
-              lastSeen: id.startsWith('stopping') ? stoppingLastErred : 10 * HOUR,
-            }),
-          ),
-          true,
-        );
-      }
-      const pieces = model.plan(scope, { start: 2 * HOUR, end: 3 * HOUR }).pieces;
-      return pieces.reduce((sum, issues) => sum + issues, 0);
-    };
+    const plannedIssues = (stoppingLastErred: number) =>
+      planAfterSteadyAndStopping(40, stoppingLastErred).pieces.reduce((sum, issues) => sum + issues, 0);
     // Half from the counts (80) and half issue by issue. An issue that erred in the bucket before and has
     // not erred for the last time errs again with the probability the run measured, with its prior of 18
     // in 20: (80 + 18) / (80 + 20) when all 80 issues might have; (40 + 18) / (40 + 20) when the 40 whose
@@ -316,31 +322,7 @@ describe('planning a bucket from the one before', () => {
   });
 
   it('searches a bucket whole first when the issue-by-issue prediction alone expects it to fit', () => {
-    const planAfter = (stoppingLastErred: number) => {
-      const model = new ServiceDensityModel();
-      for (const index of [0, 1]) {
-        const bucket = { start: index * HOUR, end: (index + 1) * HOUR };
-        const leaves = [
-          leaf(bucket.start, bucket.end, {}, 'steady', 70),
-          leaf(bucket.start, bucket.end, {}, 'stopping', 70),
-        ];
-        model.record(
-          scope,
-          bucket,
-          leaves,
-          factsOf(
-            (id) => serviceOfIssue.get(id),
-            () => 'T',
-            (id) => ({
-              firstSeen: -HOUR,
-              lastSeen: id.startsWith('stopping') ? stoppingLastErred : 10 * HOUR,
-            }),
-          ),
-          true,
-        );
-      }
-      return model.plan(scope, { start: 2 * HOUR, end: 3 * HOUR });
-    };
+    const planAfter = (stoppingLastErred: number) => planAfterSteadyAndStopping(70, stoppingLastErred);
     // Issue by issue, 70 × 88 / 90 once the stopping service's issues erred for the last time; averaged
     // with the counts (140), the pieces expect 104, more than one search holds.
     const stopped = planAfter(1.5 * HOUR);

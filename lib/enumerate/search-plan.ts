@@ -95,6 +95,8 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
         pieces.reduce((sum, piece) => sum + (counts.get(piece) ?? 0), 0),
       );
     if (!saturated || pieces.length === 1) {
+      // A piece saturating alone is divided by the caller, but says as much about growth as any search.
+      if (saturated) growthEstimate.observeSaturated(expected);
       keep(callbacks.settle(window, response));
       return;
     }

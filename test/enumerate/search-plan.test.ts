@@ -143,6 +143,14 @@ describe('searching a plan', () => {
     expect(bucket.settled.map(({ found }) => found)).toEqual([12, 36, 48, 48]);
   });
 
+  it('reads a piece that saturates alone as growth too, sizing the pieces after it', async () => {
+    const bucket = bucketOf({ a: 130, b: 60, c: 60, d: 60, e: 60 }, { a: 65, b: 30, c: 30, d: 30, e: 30 });
+    expect(await bucket.run()).toEqual([]);
+    // The bucket is twice its plan: once `a`'s saturated search says so, no two of the others are packed
+    // together. Before, they were packed by the plan alone, and the first two saturated a search.
+    expect(bucket.searched.map(servicesOf)).toEqual([['a'], ['b'], ['c'], ['d'], ['e']]);
+  });
+
   it('gives a piece that saturates alone to the caller to divide by other means', async () => {
     const bucket = bucketOf({ a: 150, b: 20 }, { a: 50, b: 20 });
     expect(await bucket.run()).toEqual([]);

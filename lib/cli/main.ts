@@ -7,6 +7,11 @@ const EXIT_FAILURE = 1;
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = { environment: process.env, stdout: process.stdout, stderr: process.stderr, now: Date.now };
+  // `export --help` asks for the usage, not for an export; one page covers every command.
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       // Each command loads only its own modules: DuckDB and the AWS SDK are slow to import.

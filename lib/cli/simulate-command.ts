@@ -78,6 +78,8 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     'odd-service-names': { type: 'boolean' },
     'missing-included': { type: 'string' },
     'unknown-enums': { type: 'string' },
+    faults: { type: 'string' },
+    latency: { type: 'string' },
     'error-type-facet': { type: 'string' },
     'states-field': { type: 'string' },
   });
@@ -101,10 +103,19 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     missingIncludedRate: fraction(values['missing-included'], '--missing-included'),
     unknownEnumRate: fraction(values['unknown-enums'], '--unknown-enums'),
   });
+  // The faults a client must retry, in equal shares: a 500, gateway 502 and 503 pages, a cut-off 200.
+  const faultShare = fraction(values.faults, '--faults') / 4;
   const simulator = await startSimulator({
     org,
     port: wholeNumber(values.port, '--port', 8126),
     rateLimit: rateLimit(values['rate-limit']),
+    faults: {
+      serverErrorRate: faultShare,
+      badGatewayRate: faultShare,
+      serviceUnavailableRate: faultShare,
+      truncatedJsonRate: faultShare,
+      latencyMs: wholeNumber(values.latency, '--latency', 0),
+    },
     ...variant,
   });
   io.stderr.write(

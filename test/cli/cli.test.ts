@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -121,6 +121,8 @@ describe('the error-tracking-export command', () => {
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['simulate', '--error-type-facet', 'sometimes'], '--error-type-facet must be one of refused, dropped'],
     [['simulate', '--states-field', 'maybe'], '--states-field must be one of applied, refused, ignored'],
+    [['simulate', '--faults', '2'], '--faults must be a fraction from 0 to 1, got "2"'],
+    [['simulate', '--latency', 'slow'], '--latency must be a whole number ≥ 0, got "slow"'],
   ])('rejects %j with exit code 2 and one line on stderr', async (args, message) => {
     const result = await cli(args, environment);
     expect(result.code).toBe(2);
@@ -128,6 +130,45 @@ describe('the error-tracking-export command', () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('serves a simulated org with faults and latency that an export still gets exactly', async () => {
+    const served = spawn(
+      process.execPath,
+      [
+        BIN,
+        ...['simulate', '--port', '0', '--issues', '400', '--services', '3', '--hours', '3'],
+        ...['--faults', '0.3', '--latency', '5'],
+      ],
+      { env: { PATH: process.env.PATH ?? '' } },
+    );
+    try {
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        let printed = '';
+        served.stderr.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
+          if (match) resolveUrl(match[1]!);
+        });
+        served.once('exit', (code) => reject(new Error(`simulate exited with ${code}: ${printed}`)));
+      });
+      const org = (await (await fetch(`${url}/_simulator/org`)).json()) as { from: number; to: number };
+      const exported = await cli(
+        ['export', '--from', String(org.from), '--to', String(org.to), '--out', join(workDir, 'faulty')],
+        { DD_API_URL: url, DD_API_KEY: DEFAULT_API_KEY, DD_APP_KEY: DEFAULT_APP_KEY },
+      );
+      expect(exported.code).toBe(0);
+      const truth = (await (
+        await fetch(`${url}/_simulator/ground-truth?from=${org.from}&to=${org.to}&bucket_ms=3600000`)
+      ).json()) as { entries: unknown[] };
+      expect(JSON.parse(exported.stdout).rows).toBe(truth.entries.length);
+      const stats = (await (await fetch(`${url}/_simulator/stats`)).json()) as {
+        faults: Record<string, number>;
+      };
+      expect(Object.values(stats.faults).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+    } finally {
+      served.kill('SIGTERM');
+    }
   });
 
   it('explains a rejected key without printing it', async () => {
@@ -148,9 +189,12 @@ describe('the error-tracking-export command', () => {
     expect(stdout).toContain('error-tracking-export export');
   });
 
-  it('prints usage for --help', async () => {
-    const result = await cli(['--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('error-tracking-export export --from <time> --to <time>');
+  it('prints usage for --help, after a command too', async () => {
+    for (const args of [['--help'], ['export', '--help'], ['simulate', '-h'], ['query', '--help']]) {
+      const result = await cli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('error-tracking-export export --from <time> --to <time>');
+      expect(result.stderr).toBe('');
+    }
   });
 });

@@ -315,27 +315,13 @@ function buildColumn(
     case 'string':
     case 'json':
       return buildStringColumn(column, rows, start, length);
-    case 'int64': {
-      const { words, validity } = buildInt64Words(column, rows, start, length);
-      const type = field.type as Int64;
-      return makeData({
-        type,
-        length,
-        nullCount: validity.nullCount,
-        nullBitmap: validity.bitmap,
-        data: words,
-      });
-    }
+    case 'int64':
     case 'timestamp': {
       const { words, validity } = buildInt64Words(column, rows, start, length);
-      const type = field.type as TimestampMillisecond;
-      return makeData({
-        type,
-        length,
-        nullCount: validity.nullCount,
-        nullBitmap: validity.bitmap,
-        data: words,
-      });
+      const content = { length, nullCount: validity.nullCount, nullBitmap: validity.bitmap, data: words };
+      return column.type === 'int64'
+        ? makeData({ type: field.type as Int64, ...content })
+        : makeData({ type: field.type as TimestampMillisecond, ...content });
     }
     case 'boolean':
       return buildBooleanColumn(column, rows, start, length);

@@ -137,22 +137,6 @@ function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
  * cap, at most this many times: each saturated search costs one, but sizes the plan of the level above.
  */
 const DISCOVERY_LEVELS = 3;
-/**
- * A first search whose quietest issue erred once has shown every issue that erred more often, so the
- * issues it did not show all erred once: such a bucket is seldom far beyond 100 issues (on the
- * simulator, most first hours of 400-issue orgs, none of 2,000-issue ones). Its quietest services are
- * then searched in a bigger tail, about this many of their issues shown instead of `TAIL_SEEN`, so that
- * the rest more often fits in one search: bursty and sparse orgs of 200 and 400 issues, 8 services,
- * 1.742× → 1.725× and 1.764× → 1.760× (two sets of 20), sparse 400 and 800 issues 1.632× → 1.627×; the
- * 8-service mix 1.576× → 1.577×, 12-service batches 1.444× both, 1.486× → 1.485×, 1.461× → 1.468×.
- */
-const SMALL_BUCKET_TAIL_SEEN = 45;
-
-function tailSeenFor(first: SearchResponseWire): number | undefined {
-  const quietest = Math.min(...first.data.map((result) => result.attributes.total_count ?? 0));
-  return quietest === 1 ? SMALL_BUCKET_TAIL_SEEN : undefined;
-}
-
 /** An issue shown with more than this many times the errors of the quietest issue shown is loud. */
 const LOUD_ISSUE_FACTOR = 4;
 
@@ -496,9 +480,8 @@ export async function enumerateBucket(
       let sample = sampleOfResponse(first);
       // With a few busy services, every one shown often, the one shown least is still left to the tail:
       // a plan sized from it, even underestimated, costs fewer searches than halving blindly.
-      const firstTailLimit = tailSeenFor(first);
       let split = isSaturated(first.data.length)
-        ? (splitSample(sample, false, firstTailLimit) ?? splitSample(sample, true, firstTailLimit))
+        ? (splitSample(sample) ?? splitSample(sample, true))
         : undefined;
       // A first search that showed a single service is divided by its error types instead.
       let typed = split || !isSaturated(first.data.length) ? undefined : await byErrorType(first, sample, []);

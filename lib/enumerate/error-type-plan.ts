@@ -495,28 +495,21 @@ export function splitSample(
   sample: Sample,
   /** Leave out the least seen service even when it alone was seen more than `TAIL_SEEN` times. */
   leaveOutOne = false,
-  /** How many of the sample's issues the left-out services may show at most. */
-  tailLimit = TAIL_SEEN,
 ): { head: string[]; tailSeen: number } | undefined {
-  return splitShown(
-    new Map([...sample].map(([service, counts]) => [service, counts.total])),
-    leaveOutOne,
-    tailLimit,
-  );
+  return splitShown(new Map([...sample].map(([service, counts]) => [service, counts.total])), leaveOutOne);
 }
 
 /** The values (services, or one service's error types) seen most, and how often the rest were seen. */
 export function splitShown(
   shown: ReadonlyMap<string, number>,
   leaveOutOne = false,
-  tailLimit = TAIL_SEEN,
 ): { head: string[]; tailSeen: number } | undefined {
   const bySeen = [...shown].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
   let tailSeen = 0;
   let tail = 0;
   while (
     tail < bySeen.length - 1 &&
-    (tailSeen + bySeen[tail]![1] <= tailLimit || (leaveOutOne && tail === 0))
+    (tailSeen + bySeen[tail]![1] <= TAIL_SEEN || (leaveOutOne && tail === 0))
   ) {
     tailSeen += bySeen[tail]![1];
     tail += 1;

@@ -105,10 +105,10 @@ const PLANNABLE_ISSUES = 30;
 function togetherFirstWhenSmall(
   plan: BucketPlan,
   bucket: Bucket,
-  predicted: ErrorTypeObservation | undefined,
+  predictedIssues = Number.POSITIVE_INFINITY,
 ): BucketPlan {
   const planned = plan.pieces.reduce((sum, issues) => sum + issues, 0);
-  const expected = Math.min(planned, predicted?.totalIssues ?? Number.POSITIVE_INFINITY);
+  const expected = Math.min(planned, predictedIssues);
   if (plan.fixed.length > 0 || expected > ONE_SEARCH_LIMIT) return plan;
   return {
     ...plan,
@@ -582,7 +582,7 @@ function planByService(
       },
     },
     bucket,
-    predicted,
+    predicted?.totalIssues,
   );
 }
 
@@ -686,7 +686,7 @@ export class ServiceDensityModel {
       return togetherFirstWhenSmall(
         planByErrorType(!errorTypesProven && servicesFit ? withoutErrorTypes(expected) : expected, bucket),
         bucket,
-        predicted,
+        predicted?.totalIssues,
       );
     }
     const predicted = this.stateActivity

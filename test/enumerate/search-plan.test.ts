@@ -78,6 +78,15 @@ function equalWindows(piece: number, count: number, perWindow: number) {
   }));
 }
 
+/** A bucket of twelve services, each planned at `planned` issues and holding `issues`. */
+function twelveServices(planned: number, issues: number) {
+  const services = [...'abcdefghijkl'];
+  return bucketOf(
+    Object.fromEntries(services.map((service) => [service, issues])),
+    Object.fromEntries(services.map((service) => [service, planned])),
+  );
+}
+
 describe('searching a plan', () => {
   it('never packs pieces of different classes into one search', async () => {
     const planned = { a: 15, b: 15, c: 15, d: 15 };
@@ -120,9 +129,7 @@ describe('searching a plan', () => {
   });
 
   it('sizes the rest of a bucket 3.5 times busier than planned (a burst) from its saturated searches', async () => {
-    const planned = Object.fromEntries([...'abcdefghijkl'].map((service) => [service, 10]));
-    const burst = Object.fromEntries(Object.keys(planned).map((service) => [service, 35]));
-    const bucket = bucketOf(burst, planned);
+    const bucket = twelveServices(10, 35);
     expect(await bucket.run()).toEqual([]);
     expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(420);
     // The first search, packed to 70 planned issues, saturates; then two services of 35 fit a search
@@ -133,9 +140,7 @@ describe('searching a plan', () => {
   });
 
   it('sizes the rest of a bucket a third as busy as planned (the hour after a burst) from its first search', async () => {
-    const planned = Object.fromEntries([...'abcdefghijkl'].map((service) => [service, 36]));
-    const lull = Object.fromEntries(Object.keys(planned).map((service) => [service, 12]));
-    const bucket = bucketOf(lull, planned);
+    const bucket = twelveServices(36, 12);
     expect(await bucket.run()).toEqual([]);
     expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(144);
     // The first search finds a third of its plan; growth read as at least 0.6 of the plan took five

@@ -3,7 +3,7 @@ import type { BucketPlan, ExpectedWindow } from './density';
 import type { LeafWindow } from './enumerate';
 import type { FacetClause, SearchFilter } from './query';
 import { LATER_SEARCH_LIMIT } from './search-plan';
-import { clausesOf, packServices, withClauses } from './split';
+import { clausesOf, MAX_SERVICES_PER_QUERY, packServices, withClauses } from './split';
 
 /** One service's issues in a bucket, by error type. */
 export interface ServiceErrorTypes {
@@ -264,7 +264,7 @@ const WHOLE_SERVICE_LIMIT = 40;
  * At most this many services are named in a plan, and this many error types of one service: the
  * remainders exclude every name, so their queries would otherwise grow with the org.
  */
-const MAX_NAMED_SERVICES = 200;
+const MAX_NAMED_SERVICES = MAX_SERVICES_PER_QUERY;
 export const MAX_NAMED_ERROR_TYPES = 50;
 /** Until measured, the share of a busy service's issues expected to be of error types not seen before. */
 const NEW_TYPES_SHARE = 0.06;

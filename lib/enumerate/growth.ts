@@ -19,6 +19,16 @@ const PRIOR = {
  */
 const OVERDISPERSION = 2;
 
+/**
+ * No one search rules a growth out by more than this (in log likelihood, relative to the growth it fits
+ * best): a search can miss its plan for reasons growth does not explain, such as a remainder holding
+ * services new to the bucket, and without a floor one such search outweighs every search after it. In an
+ * org of 300 services, most with one issue, a remainder that saturated held the estimate near 4 while
+ * a dozen later searches each found a third of their plan. The floor leaves ordinary searches as they were:
+ * only a search ruling growths out by e^12 to one is cut.
+ */
+const LEAST_LOG_LIKELIHOOD = 12;
+
 /** Growth factors the estimate chooses among, from the caller's lowest up, about 2 % apart. */
 const GRID = { highest: 4, spacing: 0.0197 } as const;
 
@@ -75,25 +85,25 @@ export class GrowthEstimate {
   /** A search under the cap, expected to hold `expected` issues (as planned), held `found`. */
   observe(expected: number, found: number): void {
     if (expected <= 0) return;
-    this.grid.growths.forEach((growth, index) => {
-      const mean = growth * expected;
-      const variance = OVERDISPERSION * mean + 1;
-      this.logLikelihood[index]! += -((found - mean) ** 2) / (2 * variance) - 0.5 * Math.log(variance);
-    });
-    this.changed();
+    this.add(
+      this.grid.growths.map((growth) => {
+        const mean = growth * expected;
+        const variance = OVERDISPERSION * mean + 1;
+        return -((found - mean) ** 2) / (2 * variance) - 0.5 * Math.log(variance);
+      }),
+    );
   }
 
   /** A saturated search expected to hold `expected` issues: it held at least the cap. */
   observeSaturated(expected: number): void {
     if (expected <= 0) return;
-    this.grid.growths.forEach((growth, index) => {
-      const mean = growth * expected;
-      const spread = Math.sqrt(OVERDISPERSION * mean + 1);
-      this.logLikelihood[index]! += Math.log(
-        Math.max(1e-300, upperTail((SEARCH_RESULT_CAP - 0.5 - mean) / spread)),
-      );
-    });
-    this.changed();
+    this.add(
+      this.grid.growths.map((growth) => {
+        const mean = growth * expected;
+        const spread = Math.sqrt(OVERDISPERSION * mean + 1);
+        return Math.log(Math.max(1e-300, upperTail((SEARCH_RESULT_CAP - 0.5 - mean) / spread)));
+      }),
+    );
   }
 
   /** The posterior's geometric mean: the factor to scale expected counts by. */
@@ -112,6 +122,14 @@ export class GrowthEstimate {
     });
     this.cached = Math.exp(weightedLog / weight);
     return this.cached;
+  }
+
+  private add(logLikelihood: readonly number[]): void {
+    const best = Math.max(...logLikelihood);
+    logLikelihood.forEach((value, index) => {
+      this.logLikelihood[index]! += Math.max(value - best, -LEAST_LOG_LIKELIHOOD);
+    });
+    this.changed();
   }
 
   private changed(): void {

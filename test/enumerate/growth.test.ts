@@ -52,3 +52,21 @@ describe('estimating how much busier than planned a bucket is', () => {
     expect(wide).toBeLessThan(0.4);
   });
 });
+
+describe('a search that missed its plan for reasons growth does not explain', () => {
+  it('does not outweigh the searches after it', () => {
+    // A remainder planned at 12 issues saturates: it held services new to the bucket. Every search after
+    // it finds about a third of its plan.
+    const estimate = new GrowthEstimate(0.25);
+    estimate.observeSaturated(12);
+    for (let search = 0; search < 3; search++) estimate.observe(90, 30);
+    expect(estimate.value).toBeLessThan(0.6);
+  });
+
+  it('still reads a burst that every search shows', () => {
+    const estimate = new GrowthEstimate(0.25);
+    estimate.observeSaturated(12);
+    for (let search = 0; search < 3; search++) estimate.observe(30, 95);
+    expect(estimate.value).toBeGreaterThan(2.8);
+  });
+});

@@ -98,6 +98,18 @@ describe('planning the first bucket from its own first search', () => {
   });
 });
 
+describe('an org of as many services as issues', () => {
+  it('searches the services that hold an issue or two by the hundred, not forty at a time', async () => {
+    harness = await startHarness({ distribution: 'uniform', issues: 300, services: 300, seed: 7 });
+    const manifest = await harness.export();
+    const comparison = await harness.verify();
+    expectExact(comparison);
+    // 23 searches when a query named at most 40 services and one search could hold the growth estimate
+    // near 4 after the rest of the bucket found a third of its plan.
+    expect(manifest.searches).toBeLessThanOrEqual(2.5 * Math.ceil(comparison.expected / 100));
+  });
+});
+
 describe('carrying the plan from one run to the next', () => {
   it('plans the first bucket of a run from what the previous run saved, and stays exact', async () => {
     harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });

@@ -1,6 +1,12 @@
 import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
-import type { IssueWire, SearchResponseWire, SearchResultWire } from '../datadog/types';
+import {
+  ISSUE_STATES,
+  type IssueWire,
+  type OrderBy,
+  type SearchResponseWire,
+  type SearchResultWire,
+} from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
 import {
@@ -146,6 +152,11 @@ const LOUD_ISSUE_FACTOR = 4;
  */
 const STATE_PROBE_SHARE = 16;
 const STATE_PROBE_ATTEMPTS = 3;
+/**
+ * The rankings other than by count that the whole window is probed in. Without them, a dense service of
+ * 250 issues, two of them in an undocumented state and quiet, lost those two in every bucket.
+ */
+const STATE_PROBE_ORDERS: readonly OrderBy[] = ['FIRST_SEEN', 'IMPACTED_SESSIONS', 'PRIORITY'];
 
 /** What a window divided by state holds, whatever its time range and states: probed once per run. */
 function issuesDividedByState(window: SearchWindow): string {
@@ -190,7 +201,10 @@ export async function enumerateBucket(
   let searchesByState = 0;
   const sightings = new BucketSightings();
 
-  const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
+  const search = async (
+    window: SearchWindow,
+    orderBy: OrderBy = 'TOTAL_COUNT',
+  ): Promise<SearchResponseWire> => {
     const track = scope.track ?? window.filter.track;
     const ask = async () => {
       searches += 1;
@@ -203,7 +217,7 @@ export async function enumerateBucket(
         // reference's own example uses.
         ...(track ? { track } : { persona: scope.persona ?? 'ALL' }),
         ...(window.filter.states ? { states: [...window.filter.states] } : {}),
-        order_by: 'TOTAL_COUNT',
+        order_by: orderBy,
       });
       context.onResponse(response);
       checkResultsMatchFilter(window.filter, response);
@@ -246,19 +260,26 @@ export async function enumerateBucket(
 
   /**
    * A search by state cannot find an issue in an undocumented state, and a run that has not seen one
-   * cannot tell. Before a window's issues are first divided by state in a run, a short stretch at its
-   * start is searched in every state: only issues erring all the time are divided by state, and most of
-   * them err there too, so an undocumented state in use is likely seen, and the split refused, before an
-   * issue in it is missed. Its results only serve that; the window is still divided as a whole.
+   * cannot tell. Before a window's issues are first divided by state in a run, they are probed in every
+   * state: a short stretch at the window's start, where issues erring all the time err too, and then the
+   * whole window ranked by first seen, sessions and priority as well as by count, so that an issue too
+   * quiet to rank among the loudest 100 likely ranks among the newest or most urgent. An undocumented state
+   * seen so refuses the split. The probes' results only serve that; the window is still divided as a whole.
    */
   const probeStates = async (window: SearchWindow): Promise<void> => {
     const { states: _states, ...filter } = window.filter;
+    const undocumentedStateSeen = () =>
+      [...context.statesSeenInRun].some((state) => !(ISSUE_STATES as readonly string[]).includes(state));
     let length = Math.floor((window.to - window.from) / STATE_PROBE_SHARE);
     for (let attempt = 0; attempt < STATE_PROBE_ATTEMPTS && length >= 1; attempt++) {
       if (searches + 1 > context.maxSearchesPerBucket) return;
       const probe = await search({ from: window.from, to: window.from + length, filter });
-      if (!isSaturated(probe.data.length)) return;
+      if (!isSaturated(probe.data.length)) break;
       length = Math.floor(length / STATE_PROBE_SHARE);
+    }
+    for (const orderBy of STATE_PROBE_ORDERS) {
+      if (undocumentedStateSeen() || searches + 1 > context.maxSearchesPerBucket) return;
+      await search({ from: window.from, to: window.to, filter }, orderBy);
     }
   };
 
@@ -313,7 +334,7 @@ export async function enumerateBucket(
     }
     let responses: SearchResponseWire[];
     try {
-      responses = await Promise.all(split.windows.map(search));
+      responses = await Promise.all(split.windows.map((part) => search(part)));
     } catch (error) {
       const facet = split.kind === 'error_type' || split.kind === 'states' ? split.kind : undefined;
       if (!facet || !facetUnusable(facet, error)) throw error;

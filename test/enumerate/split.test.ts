@@ -151,6 +151,25 @@ describe('choosing a split', () => {
     expect(dense?.windows.map((window) => window.filter.track)).toEqual(['trace', 'logs', 'rum']);
   });
 
+  it('divides by track before time when the issues shown erred so often that both halves would saturate', () => {
+    const one = { includeServices: ['a'] };
+    const erringOften = (count: number): SaturatedResult => {
+      const shown = saturated(Array(100).fill('a'));
+      return {
+        ...shown,
+        results: shown.results.map((result) => ({ ...result, attributes: { total_count: count } })),
+      };
+    };
+    // Three times each: a half holds about 88 of the 100 shown, so halving is still worth a try.
+    expect(chooseSplit({ ...hour, filter: one }, erringOften(3), scope, none)?.kind).toBe('time');
+    // Four times each: about 94 in each half, most of them in both.
+    expect(chooseSplit({ ...hour, filter: one }, erringOften(4), scope, none)?.kind).toBe('track');
+    // Never by state before time, whose probe for undocumented states suits only issues erring throughout.
+    expect(
+      chooseSplit({ ...hour, filter: { ...one, track: 'trace' } }, erringOften(4), scope, none)?.kind,
+    ).toBe('time');
+  });
+
   it('splits issues that error continuously in one service and track by error type, the smallest group as the remainder', () => {
     const window = { ...hour, filter: { includeServices: ['a'], track: 'trace' as const }, timeDense: true };
     const types = [...Array(60).fill('X'), ...Array(25).fill('Y'), ...Array(15).fill('Z')];

@@ -237,6 +237,19 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expectExact(await harness.verify());
   });
 
+  it('without the error-type facet, divides a burst of one service by track before halving it in time', async () => {
+    harness = await startHarness(
+      { distribution: 'bursty', issues: 400, services: 1, seed: 7 },
+      { refusedQueryFields: ['error.type'] },
+    );
+    const manifest = await harness.export();
+    const comparison = await harness.verify();
+    expectExact(comparison);
+    // Halving the burst down to one-minute windows, every issue in several of them, took 187 searches.
+    expect(manifest.searches).toBeLessThanOrEqual(8 * Math.ceil(comparison.expected / 100));
+    expect(manifest.splits.track).toBeGreaterThan(0);
+  });
+
   it.each(['dropped', 'unmatched', 'strict'] as const)(
     'notices an API that accepts the error-type facet but misapplies it (terms %s), and stays exact without it',
     async (behaviour) => {
@@ -364,6 +377,24 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     // searches were, and 6 issue-buckets were missed).
     expect(manifest.searches_by_state).toBe(0);
     expect(manifest.status).toBe('complete');
+  });
+
+  it('probes the whole window in other rankings too, so an issue in an undocumented state too quiet for the loudest 100 is not missed', async () => {
+    // Two of 250 issues erring all the time are in a state the `states` field does not accept, and too
+    // quiet to show in a short stretch or among the loudest 100: without the ranked probes, both were
+    // lost in every bucket, with the run reported complete.
+    const started = await startHarness(
+      { distribution: 'dense', issues: 250, services: 1, seed: 3, unknownEnumRate: 0.03 },
+      { refusedQueryFields: ['error.type'] },
+    );
+    harness = started;
+    expect(started.simulator.org.issues.filter((issue) => issue.state === 'SNOOZED')).toHaveLength(2);
+    const manifest = await started.export();
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
+    expect(manifest.searches_by_state).toBe(0);
+    const ranked = started.simulator.stats.searchLog.filter((search) => search.order_by === 'FIRST_SEEN');
+    expect(ranked.length).toBeGreaterThan(0);
   });
 
   it('same-millisecond collisions that states can still split are exported exactly', async () => {

@@ -258,6 +258,9 @@ export async function enumerateBucket(
     });
   };
 
+  const undocumentedStateSeen = () =>
+    [...context.statesSeenInRun].some((state) => !(ISSUE_STATES as readonly string[]).includes(state));
+
   /**
    * A search by state cannot find an issue in an undocumented state, and a run that has not seen one
    * cannot tell. Before a window's issues are first divided by state in a run, they are probed in every
@@ -268,8 +271,6 @@ export async function enumerateBucket(
    */
   const probeStates = async (window: SearchWindow): Promise<void> => {
     const { states: _states, ...filter } = window.filter;
-    const undocumentedStateSeen = () =>
-      [...context.statesSeenInRun].some((state) => !(ISSUE_STATES as readonly string[]).includes(state));
     let length = Math.floor((window.to - window.from) / STATE_PROBE_SHARE);
     for (let attempt = 0; attempt < STATE_PROBE_ATTEMPTS && length >= 1; attempt++) {
       if (searches + 1 > context.maxSearchesPerBucket) return;
@@ -587,8 +588,32 @@ export async function enumerateBucket(
       return error;
     }
   };
+  /**
+   * A plan that divides by state, made from the buckets before, cannot find an issue new to this bucket
+   * in an undocumented state, and the run's probe came before it. So the bucket's newest issues are
+   * searched first, ranked by first seen, in every state: an issue new here ranks among them unless a
+   * hundred newer ones err too. One in an undocumented state turns the bucket to the plan made without
+   * states; a search under the cap is the whole bucket.
+   */
+  const runPlanCheckingNewIssues = async (current: BucketPlan): Promise<unknown> => {
+    if (!facetsNamedBy(current).has('states')) return runPlan(current);
+    const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
+    try {
+      const newest = await search(window, 'FIRST_SEEN');
+      if (!isSaturated(newest.data.length)) {
+        await settle(window, newest);
+        return undefined;
+      }
+    } catch (error) {
+      return error;
+    }
+    if (!undocumentedStateSeen()) return runPlan(current);
+    return runPlan(planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false));
+  };
   let failure =
-    plan.discover && !context.unavailableSplits.has('error_type') ? await discover() : await runPlan(plan);
+    plan.discover && !context.unavailableSplits.has('error_type')
+      ? await discover()
+      : await runPlanCheckingNewIssues(plan);
   // The bucket starts over without the facet, once per facet: no search after that names it.
   const restartedWithout = new Set<DroppableFacet>();
   for (

@@ -173,9 +173,11 @@ describe('a planned bucket whose division by state the API refuses', () => {
       status: 400,
       attempts: 1,
     });
-    const api = apiAnswering(({ states }) => {
+    // The whole bucket saturates (the check of its newest issues, made before a plan by state); the
+    // dense service alone fits.
+    const api = apiAnswering(({ states, query }) => {
       if (states) throw refused;
-      return Array.from({ length: 60 }, (_, index) => `issue-${index}`);
+      return Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `issue-${index}`);
     }, searched);
     const whole = { from: bucket.start, to: bucket.end };
     const byState: BucketPlan = {
@@ -202,6 +204,45 @@ describe('a planned bucket whose division by state the API refuses', () => {
     expect(unavailableSplits.has('states')).toBe(true);
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);
     expect(searched.at(-1)?.query).toBe('service:dense');
+    expect(searched[0]?.order_by).toBe('FIRST_SEEN');
+  });
+
+  it('checks the newest issues of a bucket planned by state first, and plans it without states when one is undocumented', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const api = apiAnswering(
+      ({ query }) => Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `${query}-${index}`),
+      searched,
+    );
+    const whole = { from: bucket.start, to: bucket.end };
+    const byState: BucketPlan = {
+      fixed: [{ ...whole, filter: { includeServices: ['dense'], states: ['OPEN'] }, expected: 60 }],
+      pieces: [],
+      windowOf: () => ({ ...whole, filter: {} }),
+      pieceOf: () => undefined,
+    };
+    const withoutStates: BucketPlan = {
+      ...byState,
+      fixed: [{ ...whole, filter: { includeServices: ['dense'] }, expected: 60 }],
+    };
+    // The newest issues showed one in a state the `states` field does not accept.
+    const statesSeenInRun = new Set(['OPEN']);
+    const enumeration = await enumerateBucket(
+      {
+        ...context(api),
+        statesSeenInRun,
+        onResponse: () => statesSeenInRun.add('SNOOZED'),
+        provenFacets: new Set<CheckedFacet>(['states']),
+      },
+      scope,
+      bucket,
+      byState,
+      () => withoutStates,
+    );
+    expect(searched.map((search) => [search.query, search.order_by, search.states])).toEqual([
+      ['*', 'FIRST_SEEN', undefined],
+      ['service:dense', 'TOTAL_COUNT', undefined],
+    ]);
+    expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);
   });
 });
 

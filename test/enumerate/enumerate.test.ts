@@ -165,6 +165,25 @@ describe('enumerating a planned bucket', () => {
   });
 });
 
+/** A bucket planned with service `dense` searched by state (and the other services apart), and the same plan without states. */
+function densePlans(): { byState: BucketPlan; withoutStates: BucketPlan } {
+  const whole = { from: bucket.start, to: bucket.end };
+  const byState: BucketPlan = {
+    fixed: [
+      { ...whole, filter: { includeServices: ['dense'], states: ['OPEN'] }, expected: 60 },
+      { ...whole, filter: { excludeServices: ['dense'] }, expected: 20 },
+    ],
+    pieces: [],
+    windowOf: () => ({ ...whole, filter: {} }),
+    pieceOf: () => undefined,
+  };
+  const withoutStates: BucketPlan = {
+    ...byState,
+    fixed: [{ ...whole, filter: { includeServices: ['dense'] }, expected: 60 }],
+  };
+  return { byState, withoutStates };
+}
+
 describe('a planned bucket whose division by state the API refuses', () => {
   it('starts over with the same plan made without states, not divided blindly', async () => {
     const searched: SearchRequestAttributes[] = [];
@@ -179,20 +198,7 @@ describe('a planned bucket whose division by state the API refuses', () => {
       if (states) throw refused;
       return Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `issue-${index}`);
     }, searched);
-    const whole = { from: bucket.start, to: bucket.end };
-    const byState: BucketPlan = {
-      fixed: [
-        { ...whole, filter: { includeServices: ['dense'], states: ['OPEN'] }, expected: 60 },
-        { ...whole, filter: { excludeServices: ['dense'] }, expected: 20 },
-      ],
-      pieces: [],
-      windowOf: () => ({ ...whole, filter: {} }),
-      pieceOf: () => undefined,
-    };
-    const withoutStates: BucketPlan = {
-      ...byState,
-      fixed: [{ ...whole, filter: { includeServices: ['dense'] }, expected: 60 }],
-    };
+    const { byState, withoutStates } = densePlans();
     const unavailableSplits = new Set<SplitKind>();
     const enumeration = await enumerateBucket(
       { ...context(api), unavailableSplits, provenFacets: new Set<CheckedFacet>(['states']) },
@@ -213,17 +219,7 @@ describe('a planned bucket whose division by state the API refuses', () => {
       ({ query }) => Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `${query}-${index}`),
       searched,
     );
-    const whole = { from: bucket.start, to: bucket.end };
-    const byState: BucketPlan = {
-      fixed: [{ ...whole, filter: { includeServices: ['dense'], states: ['OPEN'] }, expected: 60 }],
-      pieces: [],
-      windowOf: () => ({ ...whole, filter: {} }),
-      pieceOf: () => undefined,
-    };
-    const withoutStates: BucketPlan = {
-      ...byState,
-      fixed: [{ ...whole, filter: { includeServices: ['dense'] }, expected: 60 }],
-    };
+    const { byState, withoutStates } = densePlans();
     // The newest issues showed one in a state the `states` field does not accept.
     const statesSeenInRun = new Set(['OPEN']);
     const enumeration = await enumerateBucket(

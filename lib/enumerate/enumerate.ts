@@ -1,12 +1,6 @@
 import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
-import {
-  ISSUE_STATES,
-  type IssueWire,
-  type OrderBy,
-  type SearchResponseWire,
-  type SearchResultWire,
-} from '../datadog/types';
+import type { IssueWire, OrderBy, SearchResponseWire, SearchResultWire } from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
 import {
@@ -32,6 +26,7 @@ import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { SATURATED_MARGIN, searchPlan } from './search-plan';
 import {
+  anyUndocumentedState,
   chooseSplit,
   isSaturated,
   mentionsErrorTypes,
@@ -258,8 +253,9 @@ export async function enumerateBucket(
     });
   };
 
-  const undocumentedStateSeen = () =>
-    [...context.statesSeenInRun].some((state) => !(ISSUE_STATES as readonly string[]).includes(state));
+  const undocumentedStateSeen = () => anyUndocumentedState(context.statesSeenInRun);
+  const planMadeWithoutStates = () =>
+    planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false);
 
   /**
    * A search by state cannot find an issue in an undocumented state, and a run that has not seen one
@@ -608,7 +604,7 @@ export async function enumerateBucket(
       return error;
     }
     if (!undocumentedStateSeen()) return runPlan(current);
-    return runPlan(planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false));
+    return runPlan(planMadeWithoutStates());
   };
   let failure =
     plan.discover && !context.unavailableSplits.has('error_type')
@@ -629,9 +625,7 @@ export async function enumerateBucket(
     failure =
       facet === 'error_type' && plannedWithoutErrorTypes
         ? await plannedWithoutErrorTypes()
-        : await runPlan(
-            facet === 'states' && planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false),
-          );
+        : await runPlan(facet === 'states' ? planMadeWithoutStates() : wholeBucketPlan(bucket, false));
   }
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, searchesByState, splits, incomplete };

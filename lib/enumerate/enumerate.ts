@@ -30,6 +30,7 @@ import {
   chooseSplit,
   isSaturated,
   mentionsErrorTypes,
+  type SaturatedResult,
   type SearchWindow,
   SPLIT_KINDS,
   type SplitKind,
@@ -280,6 +281,13 @@ export async function enumerateBucket(
     }
   };
 
+  const saturatedOf = (response: SearchResponseWire): SaturatedResult => ({
+    results: response.data,
+    serviceOf: (issueId) => context.issueOf(issueId)?.attributes.service,
+    stateOf: (issueId) => context.issueOf(issueId)?.attributes.state,
+    errorTypeOf: (issueId) => context.issueOf(issueId)?.attributes.error_type,
+  });
+
   const settle = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
     if (!isSaturated(response.data.length)) {
       leaves.push({ from: window.from, to: window.to, filter: window.filter, results: response.data });
@@ -287,12 +295,7 @@ export async function enumerateBucket(
     }
     const split = chooseSplit(
       window,
-      {
-        results: response.data,
-        serviceOf: (issueId) => context.issueOf(issueId)?.attributes.service,
-        stateOf: (issueId) => context.issueOf(issueId)?.attributes.state,
-        errorTypeOf: (issueId) => context.issueOf(issueId)?.attributes.error_type,
-      },
+      saturatedOf(response),
       scope,
       context.statesSeenInRun,
       context.unavailableSplits,
@@ -339,11 +342,25 @@ export async function enumerateBucket(
       return settle(window, response);
     }
     splits[split.kind] += 1;
-    // Halves that saturate with the same issues show those issues error throughout: facets come next.
+    // Halves that saturate with the same issues show those issues error throughout: facets come next,
+    // dividing the window itself rather than each half, whose parts would each return the same issues
+    // again (dense orgs of 400 issues in three and four services without error types: 3.25× and 2.50×
+    // the lower bound → 3.08× and 2.42×).
     const continuous =
       split.kind === 'time' &&
       responses.every((part) => isSaturated(part.data.length)) &&
       mostlyTheSameIssues(responses);
+    if (continuous && !window.timeDense) {
+      const throughout: SearchWindow = { ...window, timeDense: true };
+      const byFacet = chooseSplit(
+        throughout,
+        saturatedOf(response),
+        scope,
+        context.statesSeenInRun,
+        context.unavailableSplits,
+      );
+      if (byFacet && byFacet.kind !== 'time') return settle(throughout, response);
+    }
     await Promise.all(
       split.windows.map((part, index) =>
         settle(continuous ? { ...part, timeDense: true } : part, responses[index]!),

@@ -10,8 +10,9 @@ export interface SearchWindow {
   readonly to: number;
   readonly filter: SearchFilter;
   /**
-   * Set on both halves of a time split that came back saturated with mostly the same issues: the issues
-   * error throughout, so further halving is the most expensive way forward and facets are tried first.
+   * Set on a window whose time halves came back saturated with mostly the same issues (and on its parts):
+   * the issues error throughout, so further halving is the most expensive way forward and facets are
+   * tried first.
    */
   readonly timeDense?: boolean;
 }

@@ -360,6 +360,21 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(saturated).toEqual([]);
   });
 
+  it('divides a window whose time halves err throughout by state as a whole, not half by half', async () => {
+    harness = await startHarness(
+      { distribution: 'dense', issues: 400, services: 4, seed: 7 },
+      { refusedQueryFields: ['error.type'] },
+    );
+    const { org, stats } = harness.simulator;
+    await harness.export();
+    expectExact(await harness.verify());
+    const firstBucketByState = stats.searchLog.filter(
+      (search) => search.from < org.from + HOUR && search.states && search.order_by !== 'FIRST_SEEN',
+    );
+    expect(firstBucketByState.length).toBeGreaterThan(0);
+    for (const search of firstBucketByState) expect(search.to - search.from).toBe(HOUR);
+  });
+
   it('probes for undocumented states before dividing by state, so an issue in one is not missed', async () => {
     // One service whose issues err all hour, 2 % of them in a state the `states` field does not accept.
     const started = await startHarness(

@@ -17,7 +17,7 @@ import { IssueActivity, type IssueFacts } from './issue-activity';
 import type { SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
 import { FIRST_SEARCH_LIMIT, LATER_SEARCH_LIMIT, piecesByClass } from './search-plan';
-import { packServices, type SearchWindow } from './split';
+import { MAX_SERVICES_EXCLUDED, packServices, type SearchWindow } from './split';
 import { cellKey, observeServiceStates, type ServiceStates, STATE_GROUPS, stateGroupOf } from './state-plan';
 
 /**
@@ -472,21 +472,36 @@ function planByService(
       });
     }
   }
+  const everyService = new Set([
+    ...observation.untracked.keys(),
+    ...observation.replay.keys(),
+    ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
+  ]);
+  // The remainder excludes every service the plan names, so in a big org the quietest are left to it
+  // (it searches every track) rather than named.
+  const expectedOf = (service: string) => {
+    const counted = observation.untracked.get(service);
+    if (counted !== undefined) return blend(counted, service);
+    return [...observation.byTrack.values()].reduce((sum, counts) => sum + (counts.get(service) ?? 0), 0);
+  };
+  const quietestFirst = [...everyService]
+    .filter((service) => !planned(service) && !observation.replay.has(service))
+    .map((service): [string, number] => [service, expectedOf(service)])
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? 1 : -1));
+  const unnamed = quietestFirst.slice(0, Math.max(0, everyService.size - MAX_SERVICES_EXCLUDED));
+  const unnamedIssues = unnamed.reduce((sum, [, issues]) => sum + issues, 0);
+  const leftToRemainder = new Set(unnamed.map(([service]) => service));
+  const knownServices = [...everyService].filter((service) => !leftToRemainder.has(service)).sort();
   for (const [track, all] of observation.byTrack) {
-    const counts = new Map([...all].filter(([service]) => !planned(service)));
+    const counts = new Map(
+      [...all].filter(([service]) => !planned(service) && !leftToRemainder.has(service)),
+    );
     if (counts.size === 0) continue;
     for (const services of packServices(counts, PLANNED_WINDOW_LIMIT)) {
       const expected = services.reduce((sum, service) => sum + (counts.get(service) ?? 0), 0);
       fixed.push({ ...whole({ includeServices: services, track }), expected });
     }
   }
-  const knownServices = [
-    ...new Set([
-      ...observation.untracked.keys(),
-      ...observation.replay.keys(),
-      ...[...observation.byTrack.values()].flatMap((counts) => [...counts.keys()]),
-    ]),
-  ].sort();
   if (knownServices.length === 0) return wholeBucketPlan(bucket, false);
   const pieces: ServicePiece[] = [];
   const divisible = new Map<number, TimeDivision>();
@@ -547,7 +562,7 @@ function planByService(
       });
     }
   }
-  const remainder = pieces.push({ issues: 0 }) - 1;
+  const remainder = pieces.push({ issues: unnamedIssues }) - 1;
   const known = new Set(knownServices);
   return togetherFirstWhenSmall(
     {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceDensityModel } from '../../lib/enumerate/density';
 import type { LeafWindow } from '../../lib/enumerate/enumerate';
 import type { SearchFilter } from '../../lib/enumerate/query';
-import { clauseMatches, type SearchWindow } from '../../lib/enumerate/split';
+import { clauseMatches, MAX_SERVICES_EXCLUDED, type SearchWindow } from '../../lib/enumerate/split';
 
 const HOUR = 3_600_000;
 const scope = { query: '*', persona: 'ALL' as const };
@@ -106,6 +106,38 @@ describe('planning a bucket from the one before', () => {
       { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'small-1'] } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['small-1'] } },
     ]);
+  });
+
+  it('leaves the quietest services of a big org to the remainder, so that it excludes no more than it may', () => {
+    const model = new ServiceDensityModel();
+    const services = Array.from({ length: MAX_SERVICES_EXCLUDED + 50 }, (_, index) => `svc-${1000 + index}`);
+    // The first 60 services had three issues each, the rest one, searched 50 services at a time.
+    const leaves: LeafWindow[] = [];
+    for (let first = 0; first < services.length; first += 50) {
+      const group = services.slice(first, first + 50);
+      const results = group.flatMap((service, index) =>
+        Array.from({ length: first + index < 60 ? 3 : 1 }, (_, issue) => {
+          serviceOfIssue.set(`${service}-${issue}`, service);
+          return { id: `${service}-${issue}`, type: 'error_tracking_search_result', attributes: {} };
+        }),
+      );
+      leaves.push({ from: 0, to: HOUR, filter: { includeServices: group }, results });
+    }
+    model.record(
+      scope,
+      { start: 0, end: HOUR },
+      leaves,
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
+    );
+    const plan = model.initialWindows(scope, { start: HOUR, end: 2 * HOUR });
+    const remainder = plan.find((window) => window.filter.excludeServices);
+    expect(remainder?.filter.excludeServices?.length).toBeLessThanOrEqual(MAX_SERVICES_EXCLUDED);
+    const named = new Set(plan.flatMap((window) => window.filter.includeServices ?? []));
+    // Every service is searched once: by name, or by the remainder as one it does not exclude.
+    const excluded = new Set(remainder?.filter.excludeServices);
+    for (const service of services)
+      expect(Number(named.has(service)) + Number(!excluded.has(service))).toBe(1);
   });
 
   it('never replays a service whose own windows do not cover the bucket, so nothing falls between plans', () => {

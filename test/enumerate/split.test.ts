@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { SearchResultWire } from '../../lib/datadog/types';
 import { alignedBuckets } from '../../lib/enumerate/buckets';
 import { buildSearchQuery, quoteSearchValue, searchValue } from '../../lib/enumerate/query';
-import { chooseSplit, packServices, type SaturatedResult } from '../../lib/enumerate/split';
+import {
+  chooseSplit,
+  MAX_SERVICES_EXCLUDED,
+  packServices,
+  type SaturatedResult,
+} from '../../lib/enumerate/split';
 
 function saturated(
   services: Array<string | undefined>,
@@ -110,6 +115,26 @@ describe('choosing a split', () => {
       { includeServices: ['c'] },
       { excludeServices: ['a', 'c'] },
     ]);
+  });
+
+  it('names no more services than a remainder may exclude, and divides one that excludes that many by time', () => {
+    const excluded = Array.from({ length: MAX_SERVICES_EXCLUDED - 2 }, (_, index) => `quiet-${index}`);
+    const seen = ['c', 'd', 'e', 'f'].flatMap((service, index) => Array(40 - 10 * index).fill(service));
+    const split = chooseSplit(
+      { ...hour, filter: { excludeServices: excluded } },
+      saturated(seen),
+      scope,
+      none,
+    );
+    // Two of the four services seen fit: the most seen is named, the other shares the remainder's search.
+    expect(split?.windows.map((window) => window.filter)).toEqual([
+      { includeServices: ['c'] },
+      { excludeServices: [...excluded, 'c'] },
+    ]);
+    const full = Array.from({ length: MAX_SERVICES_EXCLUDED }, (_, index) => `quiet-${index}`);
+    expect(
+      chooseSplit({ ...hour, filter: { excludeServices: full } }, saturated(seen), scope, none)?.kind,
+    ).toBe('time');
   });
 
   it('never names an empty or missing service, and falls back to time when only those remain', () => {

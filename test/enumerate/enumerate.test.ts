@@ -193,8 +193,8 @@ describe('a planned bucket whose division by state the API refuses', () => {
       status: 400,
       attempts: 1,
     });
-    // The whole bucket saturates (the check of its newest issues, made before a plan by state); the
-    // dense service alone fits.
+    // The check of the dense service's newest issues (made before a plan by state) comes back under the
+    // cap, as does the dense service searched alone.
     const api = apiAnswering(({ states, query }) => {
       if (states) throw refused;
       return Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `issue-${index}`);
@@ -235,8 +235,9 @@ describe('a planned bucket whose division by state the API refuses', () => {
       byState,
       () => withoutStates,
     );
+    // The check ranks the issues of the service divided by state, not every service's.
     expect(searched.map((search) => [search.query, search.order_by, search.states])).toEqual([
-      ['*', 'FIRST_SEEN', undefined],
+      ['service:dense', 'FIRST_SEEN', undefined],
       ['service:dense', 'TOTAL_COUNT', undefined],
     ]);
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);

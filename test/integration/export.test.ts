@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
+import type { SimulatedIssue } from '../../lib/simulator/model';
 import { SearchEngine } from '../../lib/simulator/search';
 import { runQuery } from '../../lib/warehouse/duckdb';
 import { HIVE_DEFAULT_PARTITION, unescapePartitionValue } from '../../lib/warehouse/layout';
@@ -33,6 +34,17 @@ async function listFiles(directory: string): Promise<string[]> {
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
+}
+
+/** Drops an issue's errors before `from`, so that it is first seen then. */
+function errOnlyFrom(issue: SimulatedIssue, from: number): void {
+  const kept = Array.from(issue.occurrences.timestamps).filter((time) => time >= from);
+  issue.occurrences = {
+    timestamps: Float64Array.from(kept),
+    userIds: issue.occurrences.userIds.slice(0, kept.length),
+    sessionIds: issue.occurrences.sessionIds.slice(0, kept.length),
+  };
+  issue.firstSeen = kept[0]!;
 }
 
 describe('exporting a sparse org', () => {
@@ -428,14 +440,31 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     // service is planned by state from the buckets before, and the run's probe is long past. Without the
     // check of each such bucket's newest issues, its 2 issue-buckets were lost, the run reported complete.
     const late = org.issues.find((issue) => issue.track === 'trace')!;
-    const kept = Array.from(late.occurrences.timestamps).filter((time) => time >= org.from + 4 * HOUR);
-    late.occurrences = {
-      timestamps: Float64Array.from(kept),
-      userIds: late.occurrences.userIds.slice(0, kept.length),
-      sessionIds: late.occurrences.sessionIds.slice(0, kept.length),
-    };
-    late.firstSeen = kept[0]!;
+    errOnlyFrom(late, org.from + 4 * HOUR);
     late.state = 'SNOOZED';
+    const manifest = await started.export();
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
+    expect(manifest.searches_by_state).toBeGreaterThan(0);
+  });
+
+  it('checks the newest issues of the services divided by state alone, so new issues elsewhere do not hide one', async () => {
+    const started = await startHarness(
+      { distribution: 'dense', issues: 400, services: 1, seed: 5 },
+      { refusedQueryFields: ['error.type'] },
+    );
+    harness = started;
+    const { org } = started.simulator;
+    const late = org.issues.find((issue) => issue.track === 'trace')!;
+    errOnlyFrom(late, org.from + 4 * HOUR);
+    late.state = 'SNOOZED';
+    // 150 issues of a new service first err half an hour later: newer than the one in an undocumented
+    // state, they filled the check of the whole bucket's newest issues, and its 2 issue-buckets were lost.
+    for (const issue of org.issues.filter((issue) => issue !== late).slice(0, 150)) {
+      errOnlyFrom(issue, org.from + 4.5 * HOUR);
+      issue.service = 'fresh';
+    }
+    org.services.push('fresh');
     const manifest = await started.export();
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');

@@ -15,7 +15,7 @@ import { type HydrationStats, Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
 import { loadSavedPlans, savePlans } from './enumerate/saved-plan';
 import { describeScope, type SearchScope } from './enumerate/scope';
-import type { SplitKind } from './enumerate/split';
+import { MAX_SERVICES_EXCLUDED, type SplitKind } from './enumerate/split';
 import {
   commitStateChanges,
   ObservationCollector,
@@ -179,8 +179,16 @@ export async function runExport(
 
   const unavailableSplits = new Set<SplitKind>();
   const stateProbes = new Map<string, Promise<void> | 'done'>();
+  const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
   const planOf = (scope: SearchScope, bucket: Bucket, statesSupported: boolean) =>
-    density.plan(scope, bucket, hydrator.states, statesSupported, provenFacets.has('error_type'));
+    density.plan(
+      scope,
+      bucket,
+      hydrator.states,
+      statesSupported,
+      provenFacets.has('error_type'),
+      maxExcludedServices.value,
+    );
   const exportBucket = async (bucket: Bucket): Promise<void> => {
     const searchStarted = now();
     const bucketHydrator = hydrator.forBucket();
@@ -197,6 +205,7 @@ export async function runExport(
             unavailableSplits,
             stateProbes,
             provenFacets,
+            maxExcludedServices,
           },
           scope,
           bucket,

@@ -82,6 +82,7 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     latency: { type: 'string' },
     'error-type-facet': { type: 'string' },
     'states-field': { type: 'string' },
+    'max-query-length': { type: 'string' },
   });
   const variant = apiVariant(values['error-type-facet'], values['states-field']);
   const distribution = values.distribution ?? 'uniform';
@@ -117,6 +118,9 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
       latencyMs: wholeNumber(values.latency, '--latency', 0),
     },
     ...variant,
+    ...(values['max-query-length'] === undefined
+      ? {}
+      : { maxQueryLength: wholeNumber(values['max-query-length'], '--max-query-length', 0, 100) }),
   });
   io.stderr.write(
     `Simulated Datadog with ${org.issues.length} issues (${distribution}) from ${new Date(from).toISOString()} to ${new Date(to).toISOString()} at ${simulator.url}\n` +

@@ -428,7 +428,9 @@ function planByService(
   /** False once the run has seen an issue in a state the `states` field does not accept. */
   statesDivide: boolean,
   /** Issues expected issue by issue (see `IssueActivity`), by service and state group. */
-  predicted?: ErrorTypeObservation,
+  predicted: ErrorTypeObservation | undefined,
+  /** Services the remainder may exclude. */
+  maxExcluded: number,
 ): BucketPlan {
   // Issue by issue and by counts, each misses differently; their average misses least.
   const blend = (counted: number, service: string, group?: number) => {
@@ -488,7 +490,7 @@ function planByService(
     .filter((service) => !planned(service) && !observation.replay.has(service))
     .map((service): [string, number] => [service, expectedOf(service)])
     .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? 1 : -1));
-  const unnamed = quietestFirst.slice(0, Math.max(0, everyService.size - MAX_SERVICES_EXCLUDED));
+  const unnamed = quietestFirst.slice(0, Math.max(0, everyService.size - maxExcluded));
   const unnamedIssues = unnamed.reduce((sum, [, issues]) => sum + issues, 0);
   const leftToRemainder = new Set(unnamed.map(([service]) => service));
   const knownServices = [...everyService].filter((service) => !leftToRemainder.has(service)).sort();
@@ -682,6 +684,8 @@ export class ServiceDensityModel {
     statesSupported = true,
     /** False until a search of the run has shown that the API applies the error-type facet. */
     errorTypesProven = true,
+    /** Services a remainder may exclude: lower once the API refused a remainder excluding as many. */
+    maxExcluded = MAX_SERVICES_EXCLUDED,
   ): BucketPlan {
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
@@ -711,7 +715,7 @@ export class ServiceDensityModel {
       statesSupported &&
       !this.undocumentedStates.has(describeScope(scope)) &&
       [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
-    return planByService(observation, bucket, statesDivide, predicted);
+    return planByService(observation, bucket, statesDivide, predicted, maxExcluded);
   }
 
   /**

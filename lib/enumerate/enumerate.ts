@@ -28,7 +28,9 @@ import { SATURATED_MARGIN, searchPlan } from './search-plan';
 import {
   anyUndocumentedState,
   chooseSplit,
+  clausesOf,
   isSaturated,
+  MAX_SERVICES_PER_QUERY,
   mentionsErrorTypes,
   type SaturatedResult,
   type SearchWindow,
@@ -93,6 +95,11 @@ export interface EnumerationContext {
    * search of its bucket showed (see `BucketSightings`). Until then, a plan naming one is checked.
    */
   readonly provenFacets: Set<CheckedFacet>;
+  /**
+   * Services a remainder query may exclude in this run: `MAX_SERVICES_EXCLUDED` until the API refuses a
+   * remainder excluding more than a plan ever names, then half that (see `RemainderRefusedError`).
+   */
+  readonly maxExcludedServices: { value: number };
 }
 
 /** The API refused the search's query (400), as it does a facet it does not support. */
@@ -113,6 +120,24 @@ class PlanRefusedError extends Error {
   constructor(readonly facet: DroppableFacet) {
     super(`the API does not support the ${facet} facet`);
   }
+}
+
+/**
+ * The API refused (400) a search whose only doubtful part was a remainder excluding more services than a
+ * plan ever names: the API documents no limit on a query's length, so it may have one. The bucket starts
+ * over with remainders excluding half as many, never fewer than a plan names.
+ */
+class RemainderRefusedError extends Error {
+  constructor(
+    readonly excluded: number,
+    override readonly cause: unknown,
+  ) {
+    super(`the API refused a search excluding ${excluded} services`);
+  }
+}
+
+function servicesExcludedBy(filter: SearchFilter): number {
+  return clausesOf(filter).reduce((sum, clause) => sum + (clause.excludeServices?.length ?? 0), 0);
 }
 
 /** The facets a plan's searches would name. */
@@ -217,16 +242,25 @@ export async function enumerateBucket(
     const ask = async () => {
       searches += 1;
       if (window.filter.states) searchesByState += 1;
-      const response = await context.api.searchIssues({
-        query: buildSearchQuery(scope.query, window.filter),
-        from: window.from,
-        to: window.to,
-        // A track split only divides persona ALL, so the track alone says the same, in the form the
-        // reference's own example uses.
-        ...(track ? { track } : { persona: scope.persona ?? 'ALL' }),
-        ...(window.filter.states ? { states: [...window.filter.states] } : {}),
-        order_by: orderBy,
-      });
+      const response = await context.api
+        .searchIssues({
+          query: buildSearchQuery(scope.query, window.filter),
+          from: window.from,
+          to: window.to,
+          // A track split only divides persona ALL, so the track alone says the same, in the form the
+          // reference's own example uses.
+          ...(track ? { track } : { persona: scope.persona ?? 'ALL' }),
+          ...(window.filter.states ? { states: [...window.filter.states] } : {}),
+          order_by: orderBy,
+        })
+        .catch((error: unknown) => {
+          const excluded = servicesExcludedBy(window.filter);
+          const longRemainder =
+            refusedByApi(error) &&
+            excluded > MAX_SERVICES_PER_QUERY &&
+            suspectFacet(window.filter, context.provenFacets) === 'service';
+          throw longRemainder ? new RemainderRefusedError(excluded, error) : error;
+        });
       context.onResponse(response);
       checkResultsMatchFilter(window.filter, response);
       return response;
@@ -311,6 +345,7 @@ export async function enumerateBucket(
       scope,
       context.statesSeenInRun,
       context.unavailableSplits,
+      context.maxExcludedServices.value,
     );
     if (!split) {
       declareIncomplete(
@@ -370,14 +405,19 @@ export async function enumerateBucket(
         scope,
         context.statesSeenInRun,
         context.unavailableSplits,
+        context.maxExcludedServices.value,
       );
       if (byFacet && byFacet.kind !== 'time') return settle(throughout, response);
     }
-    await Promise.all(
+    // Every part finishes before a failure goes up: a bucket that starts over must not receive a part's
+    // leaves afterwards.
+    const outcomes = await Promise.allSettled(
       split.windows.map((part, index) =>
         settle(continuous ? { ...part, timeDense: true } : part, responses[index]!),
       ),
     );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 
   /**
@@ -648,23 +688,37 @@ export async function enumerateBucket(
     plan.discover && !context.unavailableSplits.has('error_type')
       ? await discover()
       : await runPlanCheckingNewIssues(plan);
-  // The bucket starts over without the facet, once per facet: no search after that names it.
-  const restartedWithout = new Set<DroppableFacet>();
-  for (
-    let facet = droppableFacetOf(failure);
-    facet && !restartedWithout.has(facet);
-    facet = droppableFacetOf(failure)
-  ) {
-    restartedWithout.add(facet);
-    context.unavailableSplits.add(facet);
+  const startOver = () => {
     leaves.length = 0;
     incomplete.length = 0;
     for (const kind of SPLIT_KINDS) splits[kind] = 0;
-    failure =
-      facet === 'error_type' && plannedWithoutErrorTypes
-        ? await plannedWithoutErrorTypes()
-        : await runPlan(facet === 'states' ? planMadeWithoutStates() : wholeBucketPlan(bucket, false));
+  };
+  /** Halves the services a remainder may exclude after the API refused a remainder; false at the floor. */
+  const excludeFewer = (refused: RemainderRefusedError): boolean => {
+    const fewer = Math.max(MAX_SERVICES_PER_QUERY, Math.floor(refused.excluded / 2));
+    if (fewer >= context.maxExcludedServices.value) return false;
+    context.maxExcludedServices.value = fewer;
+    return true;
+  };
+  // The bucket starts over without the facet, once per facet: no search after that names it. After a
+  // refused remainder it starts over from one search, with shorter remainders.
+  const restartedWithout = new Set<DroppableFacet>();
+  for (;;) {
+    const facet = droppableFacetOf(failure);
+    if (facet && !restartedWithout.has(facet)) {
+      restartedWithout.add(facet);
+      context.unavailableSplits.add(facet);
+      startOver();
+      failure =
+        facet === 'error_type' && plannedWithoutErrorTypes
+          ? await plannedWithoutErrorTypes()
+          : await runPlan(facet === 'states' ? planMadeWithoutStates() : wholeBucketPlan(bucket, false));
+    } else if (failure instanceof RemainderRefusedError && excludeFewer(failure)) {
+      startOver();
+      failure = await runPlan(wholeBucketPlan(bucket, false));
+    } else break;
   }
+  if (failure instanceof RemainderRefusedError) throw failure.cause;
   if (failure !== undefined) throw failure;
   return { bucket, scope, leaves, searches, searchesByState, splits, incomplete };
 }

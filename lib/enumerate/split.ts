@@ -53,7 +53,8 @@ export const MAX_SERVICES_PER_QUERY = 200;
  * changes for orgs of up to 1,000 services; past that, a remainder that excludes 1,000 is divided by time
  * and the other facets rather than by naming more (the 2,000-service org: 243 → 221 searches). At 400,
  * dense orgs of 600 services without error types took 3.41× → 4.84× the lower bound: their remainder's
- * issues err all hour, and only services divide them.
+ * issues err all hour, and only services divide them. A run lowers it when the API refuses a remainder
+ * (see `RemainderRefusedError`).
  */
 export const MAX_SERVICES_EXCLUDED = 1000;
 
@@ -215,7 +216,11 @@ function clauseSplit(
   };
 }
 
-function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split | undefined {
+function serviceSplit(
+  window: SearchWindow,
+  saturated: SaturatedResult,
+  maxExcluded: number,
+): Split | undefined {
   const { filter } = window;
   if (filter.anyOf && filter.anyOf.length > 1) return clauseSplit(window, filter.anyOf, saturated);
   const included = filter.includeServices;
@@ -231,7 +236,7 @@ function serviceSplit(window: SearchWindow, saturated: SaturatedResult): Split |
     };
   }
   // The remainder excludes every service named so far, so no more are named than it may exclude.
-  const room = MAX_SERVICES_EXCLUDED - (filter.excludeServices?.length ?? 0);
+  const room = maxExcluded - (filter.excludeServices?.length ?? 0);
   if (seen.size === 0 || room < 1) return undefined;
   const mostSeen = [...seen].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, room);
   const dense = new Map(mostSeen.filter(([, count]) => count >= DENSE_SERVICE_VISIBLE_COUNT));
@@ -391,9 +396,11 @@ export function chooseSplit(
   scope: SearchScope,
   statesSeenInRun: ReadonlySet<string>,
   unavailable: ReadonlySet<SplitKind> = new Set(),
+  /** Services a remainder may exclude: lower than `MAX_SERVICES_EXCLUDED` once the API refused as many. */
+  maxExcluded = MAX_SERVICES_EXCLUDED,
 ): Split | undefined {
   const candidates: Record<SplitKind, () => Split | undefined> = {
-    service: () => serviceSplit(window, saturated),
+    service: () => serviceSplit(window, saturated, maxExcluded),
     time: () => timeSplit(window),
     track: () => trackSplit(window, scope),
     error_type: () => errorTypeSplit(window, saturated),

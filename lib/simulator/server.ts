@@ -73,6 +73,11 @@ export interface SimulatorOptions {
    * applied (default), refused with a 400 as an unknown attribute, or accepted and ignored.
    */
   statesAttribute?: 'applied' | 'refused' | 'ignored';
+  /**
+   * Longest `query` the search accepts; a longer one gets a 400, as an API with an undocumented limit
+   * would answer. Default: no limit.
+   */
+  maxQueryLength?: number;
 }
 
 export interface SimulatorStats {
@@ -276,13 +281,18 @@ class SimulatorServer {
     private readonly refusedQueryFields: ReadonlySet<QueryField>,
     ignoredQueryFields: ReadonlyMap<QueryField, IgnoredFieldBehaviour>,
     private readonly statesAttribute: 'applied' | 'refused' | 'ignored',
+    private readonly maxQueryLength: number,
   ) {
     this.engine = new SearchEngine(org, ignoredQueryFields);
     this.rateLimiter = new RateLimiter(rateLimit, now);
     this.faultPlan = new FaultPlan(faults ?? {}, org.seed);
   }
 
-  private refuseFields(query: string): void {
+  /** A 400 for a query too long, or naming a field this API refuses. */
+  private refuseQuery(query: string): void {
+    if (query.length > this.maxQueryLength) {
+      throw new BadRequestError(`query too long: ${query.length} characters, at most ${this.maxQueryLength}`);
+    }
     if (this.refusedQueryFields.size === 0) return;
     let node: QueryNode;
     try {
@@ -456,7 +466,7 @@ class SimulatorServer {
       case 'search': {
         const include = parseSearchInclude(url.searchParams.get('include'));
         const attributes = parseSearchBody(parseJsonBody(bodyText));
-        this.refuseFields(attributes.query);
+        this.refuseQuery(attributes.query);
         if (attributes.states && this.statesAttribute === 'refused') {
           throw new BadRequestError('unknown attribute "states"');
         }
@@ -594,6 +604,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     new Set(options.refusedQueryFields ?? []),
     new Map(Object.entries(options.ignoredQueryFields ?? {}) as Array<[QueryField, IgnoredFieldBehaviour]>),
     options.statesAttribute ?? 'applied',
+    options.maxQueryLength ?? Number.POSITIVE_INFINITY,
   );
   const server = createServer((request, response) => {
     simulator.handle(request, response).catch((error: unknown) => {

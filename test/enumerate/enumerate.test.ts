@@ -6,7 +6,7 @@ import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
 import { type BucketEnumeration, enumerateBucket } from '../../lib/enumerate/enumerate';
 import { type CheckedFacet, SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
 import type { SearchFilter } from '../../lib/enumerate/query';
-import type { SplitKind } from '../../lib/enumerate/split';
+import { MAX_SERVICES_EXCLUDED, MAX_SERVICES_PER_QUERY, type SplitKind } from '../../lib/enumerate/split';
 import { matchesQuery, parseQuery } from '../../lib/simulator/query';
 
 const HOUR = 3_600_000;
@@ -49,6 +49,7 @@ const context = (api: ErrorTrackingApi) => ({
   unavailableSplits: new Set<SplitKind>(),
   stateProbes: new Map(),
   provenFacets: new Set<CheckedFacet>(),
+  maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
 });
 
 /** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it within the budget. */
@@ -152,6 +153,7 @@ describe('enumerating a planned bucket', () => {
         stateProbes: new Map(),
         // Proven by an earlier bucket, so the plan is searched as it is; an API refusing the facet later.
         provenFacets: new Set<CheckedFacet>(['error_type']),
+        maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
       },
       scope,
       bucket,
@@ -285,6 +287,66 @@ describe('a search that leaves out an issue an earlier search of its hours retur
     expect(enumeration).toBeInstanceOf(SearchFacetMisappliedError);
     expect((enumeration as SearchFacetMisappliedError).facet).toBe('service');
     expect((enumeration as Error).message).toMatch(/left out issue a-1/);
+  });
+});
+
+describe('a remainder the API refuses as too long', () => {
+  const refused = new DatadogApiError('Datadog answered 400: query too long', {
+    endpoint: 'POST /api/v2/error-tracking/issues/search',
+    status: 400,
+    attempts: 1,
+  });
+  const quiet = Array.from({ length: 300 }, (_, index) => `quiet-${index}`);
+  const planExcluding: BucketPlan = {
+    fixed: [
+      { ...bucket, from: bucket.start, to: bucket.end, filter: { excludeServices: quiet }, expected: 40 },
+      { from: bucket.start, to: bucket.end, filter: { includeServices: quiet }, expected: 40 },
+    ],
+    pieces: [],
+    windowOf: () => ({ from: bucket.start, to: bucket.end, filter: {} }),
+    pieceOf: () => undefined,
+  };
+  /** An API that refuses a query excluding more than `most` services, and otherwise finds 40 issues. */
+  const apiRefusingOver = (most: number, searched: SearchRequestAttributes[]) => {
+    const api = apiAnswering(
+      ({ query }) => Array.from({ length: 40 }, (_, index) => `${query}-${index}`),
+      searched,
+    );
+    return {
+      ...api,
+      async searchIssues(attributes: SearchRequestAttributes) {
+        const excluded = attributes.query.startsWith('-service:') ? attributes.query.split(' OR ').length : 0;
+        if (excluded > most) throw refused;
+        return api.searchIssues(attributes);
+      },
+    };
+  };
+
+  it('starts the bucket over with remainders excluding half as many services, for the rest of the run', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
+    const enumeration = await enumerateBucket(
+      { ...context(apiRefusingOver(250, searched)), maxExcludedServices },
+      scope,
+      bucket,
+      planExcluding,
+    );
+    expect(enumeration.incomplete).toEqual([]);
+    expect(maxExcludedServices.value).toBe(MAX_SERVICES_PER_QUERY);
+    // Started over from one search of the whole bucket, which fits.
+    expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{}]);
+  });
+
+  it("fails with the API's answer when even a remainder as short as a plan makes is refused", async () => {
+    const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
+    const enumeration = enumerateBucket(
+      { ...context(apiRefusingOver(0, [])), maxExcludedServices },
+      scope,
+      bucket,
+      { ...planExcluding, fixed: [{ ...planExcluding.fixed[0]!, filter: { excludeServices: ['a', 'b'] } }] },
+    );
+    await expect(enumeration).rejects.toBe(refused);
+    expect(maxExcludedServices.value).toBe(MAX_SERVICES_EXCLUDED);
   });
 });
 

@@ -122,6 +122,21 @@ describe('an org of as many services as issues', () => {
   });
 });
 
+describe('an API that limits the length of a query', () => {
+  it('starts a bucket over with remainders excluding fewer services when one is refused, and stays exact', async () => {
+    const to = Date.UTC(2025, 0, 15);
+    // 450 services: a remainder excludes more than 220 of them, over 4,000 characters.
+    harness = await startHarness(
+      { distribution: 'uniform', issues: 700, services: 450, seed: 7, from: to - 2 * HOUR, to },
+      { maxQueryLength: 4_000 },
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expectExact(await harness.verify());
+    expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
+  });
+});
+
 describe('carrying the plan from one run to the next', () => {
   it('plans the first bucket of a run from what the previous run saved, and stays exact', async () => {
     harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });

@@ -444,19 +444,27 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(ranked.length).toBeGreaterThan(0);
   });
 
-  it('checks each bucket planned by state for new issues in an undocumented state', async () => {
+  /**
+   * A dense one-service org without error types where one issue errs only from the fifth hour, in a state
+   * the `states` field does not accept: by then the service is planned by state from the buckets before,
+   * and the run's probe is long past.
+   */
+  const withLateIssueInUndocumentedState = async (issues: number) => {
     const started = await startHarness(
-      { distribution: 'dense', issues: 250, services: 1, seed: 5 },
+      { distribution: 'dense', issues, services: 1, seed: 5 },
       { refusedQueryFields: ['error.type'] },
     );
     harness = started;
-    const { org } = started.simulator;
-    // One issue errs only from the fifth hour, in a state the `states` field does not accept: by then the
-    // service is planned by state from the buckets before, and the run's probe is long past. Without the
-    // check of each such bucket's newest issues, its 2 issue-buckets were lost, the run reported complete.
-    const late = org.issues.find((issue) => issue.track === 'trace')!;
-    errOnlyFrom(late, org.from + 4 * HOUR);
+    const late = started.simulator.org.issues.find((issue) => issue.track === 'trace')!;
+    errOnlyFrom(late, started.simulator.org.from + 4 * HOUR);
     late.state = 'SNOOZED';
+    return { started, late };
+  };
+
+  it('checks each bucket planned by state for new issues in an undocumented state', async () => {
+    // Without the check of each such bucket's newest issues, the late issue's 2 issue-buckets were lost,
+    // the run reported complete.
+    const { started } = await withLateIssueInUndocumentedState(250);
     const manifest = await started.export();
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');
@@ -464,15 +472,8 @@ describe('exporting orgs that saturate the 100-result cap', () => {
   });
 
   it('checks the newest issues of the services divided by state alone, so new issues elsewhere do not hide one', async () => {
-    const started = await startHarness(
-      { distribution: 'dense', issues: 400, services: 1, seed: 5 },
-      { refusedQueryFields: ['error.type'] },
-    );
-    harness = started;
+    const { started, late } = await withLateIssueInUndocumentedState(400);
     const { org } = started.simulator;
-    const late = org.issues.find((issue) => issue.track === 'trace')!;
-    errOnlyFrom(late, org.from + 4 * HOUR);
-    late.state = 'SNOOZED';
     // 150 issues of a new service first err half an hour later: newer than the one in an undocumented
     // state, they filled the check of the whole bucket's newest issues, and its 2 issue-buckets were lost.
     for (const issue of org.issues.filter((issue) => issue !== late).slice(0, 150)) {

@@ -140,11 +140,16 @@ function servicesExcludedBy(filter: SearchFilter): number {
   return clausesOf(filter).reduce((sum, clause) => sum + (clause.excludeServices?.length ?? 0), 0);
 }
 
-/** The facets a plan's searches would name. */
-function facetsNamedBy(plan: BucketPlan): Set<DroppableFacet> {
-  const filters = [...plan.fixed, ...plan.pieces.map((_, piece) => plan.windowOf([piece]))].map(
+/** The filters of a plan's searches: its fixed windows and each piece searched alone. */
+function plannedFilters(plan: BucketPlan): SearchFilter[] {
+  return [...plan.fixed, ...plan.pieces.map((_, piece) => plan.windowOf([piece]))].map(
     (window) => window.filter,
   );
+}
+
+/** The facets a plan's searches would name. */
+function facetsNamedBy(plan: BucketPlan): Set<DroppableFacet> {
+  const filters = plannedFilters(plan);
   const named = new Set<DroppableFacet>();
   if (filters.some(mentionsErrorTypes)) named.add('error_type');
   if (filters.some((filter) => filter.states)) named.add('states');
@@ -156,9 +161,7 @@ function facetsNamedBy(plan: BucketPlan): Set<DroppableFacet> {
  * when one does not (the check for new issues then searches every service).
  */
 function servicesDividedByState(plan: BucketPlan): string[] | undefined {
-  const byState = [...plan.fixed, ...plan.pieces.map((_, piece) => plan.windowOf([piece]))]
-    .map((window) => window.filter)
-    .filter((filter) => filter.states);
+  const byState = plannedFilters(plan).filter((filter) => filter.states);
   if (byState.some((filter) => !filter.includeServices || filter.anyOf)) return undefined;
   return [...new Set(byState.flatMap((filter) => filter.includeServices ?? []))].sort();
 }

@@ -97,17 +97,22 @@ describe('choosing between time and facets', () => {
   });
 });
 
+/** The error the client raises for a search the API answered with a 400. */
+function badRequest(message = 'Datadog answered 400'): DatadogApiError {
+  return new DatadogApiError(message, {
+    endpoint: 'POST /api/v2/error-tracking/issues/search',
+    status: 400,
+    attempts: 1,
+  });
+}
+
 /** An API that refuses the error-type facet and otherwise finds `found` issues of service `busy`. */
 function apiWithoutErrorTypes(found: number, searched: SearchRequestAttributes[]): ErrorTrackingApi {
   const unused = async () => null;
   return {
     async searchIssues(attributes) {
       if (attributes.query.includes('@error.type')) {
-        throw new DatadogApiError('Datadog answered 400', {
-          endpoint: 'POST /api/v2/error-tracking/issues/search',
-          status: 400,
-          attempts: 1,
-        });
+        throw badRequest();
       }
       searched.push(attributes);
       const response: SearchResponseWire = {
@@ -190,11 +195,7 @@ function densePlans(): { byState: BucketPlan; withoutStates: BucketPlan } {
 describe('a planned bucket whose division by state the API refuses', () => {
   it('starts over with the same plan made without states, not divided blindly', async () => {
     const searched: SearchRequestAttributes[] = [];
-    const refused = new DatadogApiError('Datadog answered 400', {
-      endpoint: 'POST /api/v2/error-tracking/issues/search',
-      status: 400,
-      attempts: 1,
-    });
+    const refused = badRequest();
     // The check of the dense service's newest issues (made before a plan by state) comes back under the
     // cap, as does the dense service searched alone.
     const api = apiAnswering(({ states, query }) => {
@@ -291,11 +292,7 @@ describe('a search that leaves out an issue an earlier search of its hours retur
 });
 
 describe('a remainder the API refuses as too long', () => {
-  const refused = new DatadogApiError('Datadog answered 400: query too long', {
-    endpoint: 'POST /api/v2/error-tracking/issues/search',
-    status: 400,
-    attempts: 1,
-  });
+  const refused = badRequest('Datadog answered 400: query too long');
   const quiet = Array.from({ length: 300 }, (_, index) => `quiet-${index}`);
   const planExcluding: BucketPlan = {
     fixed: [

@@ -381,11 +381,12 @@ function halvesWouldSaturate(results: readonly SearchResultWire[]): boolean {
  * When the shown issues erred so often that the halves would saturate too, track comes before time. Against
  * an API without error types, halving bursts down to one-minute windows made sparse and bursty orgs of 400
  * and 1,500 issues 6.2× the lower bound with one service, 4.2× with two and 2.9× with four; track first,
- * 4.9×, 3.9× and 2.6× (with the probes for undocumented states; orgs with error types the same). States stay last: a search by state cannot find an
- * issue in a state the `states` field does not accept, and the short probe for one before a window is
- * divided by state is a fair check only of issues that err all the time (dividing by state before time
- * missed issue-hours of such issues in a test). For issues that err throughout the window, shown by time
- * halves that saturate with the same issues, track comes first and time last.
+ * 4.9×, 3.9× and 2.6× (with the probes for undocumented states; orgs with error types the same).
+ * States stay last: a search by state cannot find an issue in a state the `states` field does not accept,
+ * and the probes for one before a window is divided by state (see `enumerateBucket`) make a miss unlikely,
+ * not impossible (dividing by state before time, with only the short probe, missed issue-hours in a test).
+ * For issues that err throughout the window, shown by time halves that saturate with the same issues,
+ * track comes first and time last.
  *
  * A kind in `unavailable` is skipped, such as the error-type facet once the API has refused it.
  * `undefined` means the window cannot be divided any further and must be declared incomplete.

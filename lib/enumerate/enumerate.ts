@@ -657,13 +657,15 @@ export async function enumerateBucket(
     }
   };
   /**
-   * A plan that divides by state, made from the buckets before, cannot find an issue new to this bucket
-   * in an undocumented state, and the run's probe came before it. So the newest issues of the services it
-   * divides by state are searched first, ranked by first seen, in every state: an issue new here ranks
-   * among them unless a hundred newer ones of those services err too (ranked among every service's, 150
-   * new issues of another service hid one in a test). One in an undocumented state turns the bucket to
-   * the plan made without states. When the plan does not name the services it divides, the whole bucket
-   * is searched, and a search under the cap is the bucket.
+   * A plan that divides by state, made from the buckets before, cannot find an issue in an undocumented
+   * state that did not err when the run's probe did. So the services it divides by state are first
+   * searched in every state, ranked by first seen and by count: an issue new here ranks among the newest
+   * unless a hundred newer ones of those services err too (ranked among every service's, 150 new issues
+   * of another service hid one in a test), and an old issue erring again loudly among the loudest (one
+   * erring from the fifth hour was lost before the count-ranked check). One quiet and old stays unseen.
+   * One in an undocumented state turns the bucket to the plan made without states. When the plan does
+   * not name the services it divides, the whole bucket is searched, and a search under the cap is the
+   * bucket.
    */
   const runPlanCheckingNewIssues = async (current: BucketPlan): Promise<unknown> => {
     if (!facetsNamedBy(current).has('states')) return runPlan(current);
@@ -676,10 +678,12 @@ export async function enumerateBucket(
           await settle(whole, newest);
           return undefined;
         }
+        await search(whole, 'TOTAL_COUNT');
       } else {
         // Only the services divided by state can hide an issue from the plan: ranked among their own
         // issues, a new one is not crowded out by a hundred newer ones of other services.
-        await search({ ...whole, filter: { includeServices: divided } }, 'FIRST_SEEN');
+        const dividedServices: SearchWindow = { ...whole, filter: { includeServices: divided } };
+        await Promise.all([search(dividedServices, 'FIRST_SEEN'), search(dividedServices, 'TOTAL_COUNT')]);
       }
     } catch (error) {
       return error;

@@ -217,7 +217,7 @@ describe('a planned bucket whose division by state the API refuses', () => {
     expect(searched[0]?.order_by).toBe('FIRST_SEEN');
   });
 
-  it('checks the newest issues of a bucket planned by state first, and plans it without states when one is undocumented', async () => {
+  it('checks the newest and loudest issues of a bucket planned by state first, and plans it without states when one is undocumented', async () => {
     const searched: SearchRequestAttributes[] = [];
     const api = apiAnswering(
       ({ query }) => Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `${query}-${index}`),
@@ -238,9 +238,11 @@ describe('a planned bucket whose division by state the API refuses', () => {
       byState,
       () => withoutStates,
     );
-    // The check ranks the issues of the service divided by state, not every service's.
+    // The checks rank the issues of the service divided by state, not every service's; the plan without
+    // states comes after them.
     expect(searched.map((search) => [search.query, search.order_by, search.states])).toEqual([
       ['service:dense', 'FIRST_SEEN', undefined],
+      ['service:dense', 'TOTAL_COUNT', undefined],
       ['service:dense', 'TOTAL_COUNT', undefined],
     ]);
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);

@@ -377,13 +377,25 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(manifest.searches_by_state).toBe(
       started.simulator.stats.searchLog.filter((search) => search.states).length,
     );
-    // Each bucket planned by state first searches the newest issues of the service it divides by state, in
-    // every state: a check, left out of the saturated searches counted below.
+    // Each bucket planned by state first searches the newest and the loudest issues of the service it
+    // divides by state, in every state: checks, left out of the saturated searches counted below.
     const newestChecks = later.filter((search) => search.order_by === 'FIRST_SEEN');
     expect(newestChecks).toHaveLength(5);
+    const loudestChecks = later.filter((search) =>
+      newestChecks.some(
+        (newest) =>
+          search.order_by === 'TOTAL_COUNT' &&
+          !search.states &&
+          (['from', 'to', 'query'] as const).every((field) => search[field] === newest[field]),
+      ),
+    );
+    expect(loudestChecks).toHaveLength(5);
     const engine = new SearchEngine(started.simulator.org);
     const saturated = later.filter(
-      (search) => search.order_by !== 'FIRST_SEEN' && engine.search(search, new Set()).data.length >= 100,
+      (search) =>
+        !newestChecks.includes(search) &&
+        !loudestChecks.includes(search) &&
+        engine.search(search, new Set()).data.length >= 100,
     );
     expect(saturated).toEqual([]);
   });
@@ -486,6 +498,17 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');
     expect(manifest.searches_by_state).toBeGreaterThan(0);
+  });
+
+  it('checks each bucket planned by state for old issues erring again in an undocumented state', async () => {
+    // First seen ten days before the range, the late issue never ranks among the newest: without the
+    // check of the loudest issues of the service divided by state, its 2 issue-buckets were lost, the run
+    // reported complete.
+    const { started, late } = await withLateIssueInUndocumentedState(250);
+    late.firstSeen = started.simulator.org.from - 240 * HOUR;
+    const manifest = await started.export();
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
   });
 
   it('same-millisecond collisions that states can still split are exported exactly', async () => {

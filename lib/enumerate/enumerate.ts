@@ -683,7 +683,9 @@ export async function enumerateBucket(
         // Only the services divided by state can hide an issue from the plan: ranked among their own
         // issues, a new one is not crowded out by a hundred newer ones of other services.
         const dividedServices: SearchWindow = { ...whole, filter: { includeServices: divided } };
-        await Promise.all([search(dividedServices, 'FIRST_SEEN'), search(dividedServices, 'TOTAL_COUNT')]);
+        const newest = await search(dividedServices, 'FIRST_SEEN');
+        // Under the cap, the newest are every issue of those services: ranked by count, the same again.
+        if (isSaturated(newest.data.length)) await search(dividedServices, 'TOTAL_COUNT');
       }
     } catch (error) {
       return error;

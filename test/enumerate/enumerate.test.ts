@@ -219,8 +219,13 @@ describe('a planned bucket whose division by state the API refuses', () => {
 
   it('checks the newest and loudest issues of a bucket planned by state first, and plans it without states when one is undocumented', async () => {
     const searched: SearchRequestAttributes[] = [];
+    // The service divided by state has more issues than a search holds, but fewer than before.
     const api = apiAnswering(
-      ({ query }) => Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `${query}-${index}`),
+      ({ query, order_by }) =>
+        Array.from(
+          { length: query === '*' || order_by === 'FIRST_SEEN' ? 100 : 60 },
+          (_, index) => `${query}-${index}`,
+        ),
       searched,
     );
     const { byState, withoutStates } = densePlans();
@@ -246,6 +251,29 @@ describe('a planned bucket whose division by state the API refuses', () => {
       ['service:dense', 'TOTAL_COUNT', undefined],
     ]);
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);
+  });
+});
+
+describe('a bucket planned by state whose divided services have fewer issues than a search holds', () => {
+  it('checks their newest issues only: ranked by count, the same issues would come back', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const api = apiAnswering(
+      ({ query }) => Array.from({ length: 60 }, (_, index) => `${query}-${index}`),
+      searched,
+    );
+    const { byState, withoutStates } = densePlans();
+    await enumerateBucket(
+      { ...context(api), provenFacets: new Set<CheckedFacet>(['states']) },
+      scope,
+      bucket,
+      byState,
+      () => withoutStates,
+    );
+    expect(searched.map((search) => [search.query, search.order_by, search.states])).toEqual([
+      ['service:dense', 'FIRST_SEEN', undefined],
+      ['service:dense', 'TOTAL_COUNT', ['OPEN']],
+      ['-service:dense', 'TOTAL_COUNT', undefined],
+    ]);
   });
 });
 

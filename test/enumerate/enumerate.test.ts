@@ -277,6 +277,56 @@ describe('a bucket planned by state whose divided services have fewer issues tha
   });
 });
 
+describe('a bucket planned by state without naming the services it divides', () => {
+  const whole = { from: bucket.start, to: bucket.end };
+  const byStateOnly: BucketPlan = {
+    fixed: [
+      { ...whole, filter: { states: ['OPEN'] }, expected: 60 },
+      { ...whole, filter: { states: ['ACKNOWLEDGED', 'RESOLVED', 'IGNORED', 'EXCLUDED'] }, expected: 60 },
+    ],
+    pieces: [],
+    windowOf: () => ({ ...whole, filter: {} }),
+    pieceOf: () => undefined,
+  };
+  const enumerateWith = async (issuesInBucket: number) => {
+    const searched: SearchRequestAttributes[] = [];
+    const api = apiAnswering(
+      ({ states }) =>
+        Array.from(
+          { length: Math.min(100, states ? issuesInBucket / 2 : issuesInBucket) },
+          (_, index) => `i-${index}`,
+        ),
+      searched,
+    );
+    const enumeration = await enumerateBucket(
+      { ...context(api), provenFacets: new Set<CheckedFacet>(['states']) },
+      scope,
+      bucket,
+      byStateOnly,
+    );
+    return {
+      enumeration,
+      searched: searched.map((search) => [search.query, search.order_by, search.states]),
+    };
+  };
+
+  it('checks the whole bucket ranked by first seen and by count before the plan', async () => {
+    const { searched } = await enumerateWith(120);
+    expect(searched).toEqual([
+      ['*', 'FIRST_SEEN', undefined],
+      ['*', 'TOTAL_COUNT', undefined],
+      ['*', 'TOTAL_COUNT', ['OPEN']],
+      ['*', 'TOTAL_COUNT', ['ACKNOWLEDGED', 'RESOLVED', 'IGNORED', 'EXCLUDED']],
+    ]);
+  });
+
+  it('keeps the newest issues as the bucket when they come back under the cap, and searches nothing else', async () => {
+    const { enumeration, searched } = await enumerateWith(80);
+    expect(searched).toEqual([['*', 'FIRST_SEEN', undefined]]);
+    expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual([[{}, 80]]);
+  });
+});
+
 describe('a search that leaves out an issue an earlier search of its hours returned', () => {
   /** An API whose search of service `a` leaves out issue a-1 the first `dropped` times it is asked. */
   const enumerateDropping = async (dropped: number) => {

@@ -180,6 +180,7 @@ export async function runExport(
   const unavailableSplits = new Set<SplitKind>();
   const stateProbes = new Map<string, Promise<void> | 'done'>();
   const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
+  const longestAcceptedQuery = { value: 0 };
   const planOf = (scope: SearchScope, bucket: Bucket, statesSupported: boolean) =>
     density.plan(
       scope,
@@ -206,6 +207,7 @@ export async function runExport(
             stateProbes,
             provenFacets,
             maxExcludedServices,
+            longestAcceptedQuery,
           },
           scope,
           bucket,

@@ -703,7 +703,13 @@ export class ServiceDensityModel {
         (counts) => counts.total <= FIRST_SEARCH_LIMIT,
       );
       return togetherFirstWhenSmall(
-        planByErrorType(!errorTypesProven && servicesFit ? withoutErrorTypes(expected) : expected, bucket),
+        planByErrorType(
+          !errorTypesProven && servicesFit ? withoutErrorTypes(expected) : expected,
+          bucket,
+          true,
+          new Set(),
+          maxExcluded,
+        ),
         bucket,
         predicted?.totalIssues,
       );

@@ -1,6 +1,12 @@
 import type { ErrorTrackingApi } from '../datadog/api';
 import { DatadogApiError } from '../datadog/errors';
-import type { IssueWire, OrderBy, SearchResponseWire, SearchResultWire } from '../datadog/types';
+import type {
+  IncludedWire,
+  IssueWire,
+  OrderBy,
+  SearchResponseWire,
+  SearchResultWire,
+} from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
 import {
@@ -29,6 +35,7 @@ import {
   anyUndocumentedState,
   chooseSplit,
   clausesOf,
+  halvesOf,
   isSaturated,
   MAX_SERVICES_PER_QUERY,
   mentionsErrorTypes,
@@ -97,9 +104,37 @@ export interface EnumerationContext {
   readonly provenFacets: Set<CheckedFacet>;
   /**
    * Services a remainder query may exclude in this run: `MAX_SERVICES_EXCLUDED` until the API refuses a
-   * remainder excluding more than a plan ever names, then half that (see `RemainderRefusedError`).
+   * remainder as too long, then half as many as it excluded (see `RemainderRefusedError`).
    */
   readonly maxExcludedServices: { value: number };
+  /** The longest query the API has accepted in this run (see `LONG_QUERY`). */
+  readonly longestAcceptedQuery: { value: number };
+}
+
+/**
+ * The API documents no limit on a query's length, so it may have one. A search it refuses (400) whose
+ * query is longer than this and than any it has accepted in the run is searched again as two halves
+ * (`halvesOf`), which between them select the same issues: a plan naming 200 services (about 3,600
+ * characters) against an API refusing queries over 2,000 failed the export before. Shorter queries
+ * refused are taken to name a facet the API does not support.
+ */
+const LONG_QUERY = 1000;
+/** A remainder refused as too long excludes half as many services next time, down to this many. */
+const FEWEST_SERVICES_EXCLUDED = 10;
+
+/** The answers of searches that together select a window's issues, as one answer for the window. */
+function mergedResponse(parts: readonly SearchResponseWire[], orderBy: OrderBy): SearchResponseWire {
+  const results = new Map<string, SearchResultWire>();
+  const included = new Map<string, IncludedWire>();
+  for (const part of parts) {
+    for (const result of part.data) if (!results.has(result.id)) results.set(result.id, result);
+    for (const object of part.included ?? []) included.set(`${object.type}:${object.id}`, object);
+  }
+  const data = [...results.values()];
+  // Windows read the quietest issue shown from the end of a count-ranked answer.
+  if (orderBy === 'TOTAL_COUNT')
+    data.sort((a, b) => (b.attributes.total_count ?? 0) - (a.attributes.total_count ?? 0));
+  return { data, included: [...included.values()] };
 }
 
 /** The API refused the search's query (400), as it does a facet it does not support. */
@@ -124,8 +159,10 @@ class PlanRefusedError extends Error {
 
 /**
  * The API refused (400) a search whose only doubtful part was a remainder excluding more services than a
- * plan ever names: the API documents no limit on a query's length, so it may have one. The bucket starts
- * over with remainders excluding half as many, never fewer than a plan names.
+ * plan ever names, or a remainder longer than any query it accepted (see `LONG_QUERY`): the API documents
+ * no limit on a query's length, so it may have one. Halving cannot shorten a remainder (each half would
+ * select more), so the bucket starts over with remainders excluding half as many services, down to
+ * `FEWEST_SERVICES_EXCLUDED`.
  */
 class RemainderRefusedError extends Error {
   constructor(
@@ -237,17 +274,20 @@ export async function enumerateBucket(
   let searchesByState = 0;
   const sightings = new BucketSightings();
 
-  const search = async (
+  const longerThanAccepted = (query: string) =>
+    query.length > Math.max(LONG_QUERY, context.longestAcceptedQuery.value);
+  const searchAsNamed = async (
     window: SearchWindow,
     orderBy: OrderBy = 'TOTAL_COUNT',
   ): Promise<SearchResponseWire> => {
     const track = scope.track ?? window.filter.track;
+    const query = buildSearchQuery(scope.query, window.filter);
     const ask = async () => {
       searches += 1;
       if (window.filter.states) searchesByState += 1;
       const response = await context.api
         .searchIssues({
-          query: buildSearchQuery(scope.query, window.filter),
+          query,
           from: window.from,
           to: window.to,
           // A track split only divides persona ALL, so the track alone says the same, in the form the
@@ -260,10 +300,12 @@ export async function enumerateBucket(
           const excluded = servicesExcludedBy(window.filter);
           const longRemainder =
             refusedByApi(error) &&
-            excluded > MAX_SERVICES_PER_QUERY &&
+            excluded > FEWEST_SERVICES_EXCLUDED &&
+            (excluded > MAX_SERVICES_PER_QUERY || longerThanAccepted(query)) &&
             suspectFacet(window.filter, context.provenFacets) === 'service';
           throw longRemainder ? new RemainderRefusedError(excluded, error) : error;
         });
+      context.longestAcceptedQuery.value = Math.max(context.longestAcceptedQuery.value, query.length);
       context.onResponse(response);
       checkResultsMatchFilter(window.filter, response);
       return response;
@@ -287,6 +329,24 @@ export async function enumerateBucket(
       // differently leaves it out of every answer. So one more search decides.
       if (!(error instanceof SearchFacetMisappliedError) || error.finding !== 'missing') throw error;
       return observe(await ask());
+    }
+  };
+  /** Searches a window, as two halves one after the other should the API refuse its query as too long. */
+  const search = async (
+    window: SearchWindow,
+    orderBy: OrderBy = 'TOTAL_COUNT',
+  ): Promise<SearchResponseWire> => {
+    try {
+      return await searchAsNamed(window, orderBy);
+    } catch (error) {
+      const refusal = error instanceof RemainderRefusedError ? error.cause : error;
+      const tooLong =
+        refusedByApi(refusal) && longerThanAccepted(buildSearchQuery(scope.query, window.filter));
+      const halves = tooLong ? halvesOf(window.filter) : undefined;
+      if (!halves) throw error;
+      const parts: SearchResponseWire[] = [];
+      for (const filter of halves) parts.push(await search({ ...window, filter }, orderBy));
+      return mergedResponse(parts, orderBy);
     }
   };
 
@@ -581,7 +641,12 @@ export async function enumerateBucket(
       }
       const named: string[] = [];
       let tail: SearchWindow = window;
-      while (split && levels.length < DISCOVERY_LEVELS) {
+      // A tail excludes every service named above it, no more than a remainder may.
+      while (
+        split &&
+        levels.length < DISCOVERY_LEVELS &&
+        named.length + split.head.length <= context.maxExcludedServices.value
+      ) {
         // Issues without a service are never named, so the search of the tail finds them again.
         levels.push({
           sample,
@@ -639,10 +704,12 @@ export async function enumerateBucket(
       const restSearched = new Set(typed ? [typed.service] : []);
       const runFromSample = (plan: BucketPlan) => runPlan({ ...plan, fromSample: true });
       const searchFrom = async (sampled: ErrorTypeObservation): Promise<unknown> => {
-        if (deepestSaturated) return await runFromSample(planByErrorType(sampled, bucket, true));
+        const maxExcluded = context.maxExcludedServices.value;
+        if (deepestSaturated)
+          return await runFromSample(planByErrorType(sampled, bucket, true, new Set(), maxExcluded));
         const [tailOutcome, headFailure] = await Promise.allSettled([
           settle(tail, response),
-          runFromSample(planByErrorType(sampled, bucket, false, restSearched)),
+          runFromSample(planByErrorType(sampled, bucket, false, restSearched, maxExcluded)),
         ]);
         if (tailOutcome.status === 'rejected') return tailOutcome.reason;
         return headFailure.status === 'fulfilled' ? headFailure.value : headFailure.reason;
@@ -704,7 +771,7 @@ export async function enumerateBucket(
   };
   /** Halves the services a remainder may exclude after the API refused a remainder; false at the floor. */
   const excludeFewer = (refused: RemainderRefusedError): boolean => {
-    const fewer = Math.max(MAX_SERVICES_PER_QUERY, Math.floor(refused.excluded / 2));
+    const fewer = Math.max(FEWEST_SERVICES_EXCLUDED, Math.floor(refused.excluded / 2));
     if (fewer >= context.maxExcludedServices.value) return false;
     context.maxExcludedServices.value = fewer;
     return true;

@@ -3,7 +3,7 @@ import type { BucketPlan, ExpectedWindow } from './density';
 import type { LeafWindow } from './enumerate';
 import type { FacetClause, SearchFilter } from './query';
 import { LATER_SEARCH_LIMIT } from './search-plan';
-import { clausesOf, MAX_SERVICES_PER_QUERY, packServices, withClauses } from './split';
+import { clausesOf, MAX_SERVICES_EXCLUDED, MAX_SERVICES_PER_QUERY, packServices, withClauses } from './split';
 
 /** One service's issues in a bucket, by error type. */
 export interface ServiceErrorTypes {
@@ -384,6 +384,8 @@ export function planByErrorType(
    * plan names each of their types and leaves out their rest.
    */
   restSearched: ReadonlySet<string> = new Set(),
+  /** Services the remainder may exclude: lower once the API refused a remainder as too long. */
+  maxExcluded = MAX_SERVICES_EXCLUDED,
 ): BucketPlan {
   const pieces: SizedPiece[] = [];
   const divisible = new Map<number, TimeDivision>();
@@ -391,7 +393,7 @@ export function planByErrorType(
   const namedTypes = new Map<string, string[]>();
   const bySize = [...observation.services].sort((a, b) => b[1].total - a[1].total || (a[0] < b[0] ? -1 : 1));
   // In a big org the quietest services are left to the remainder, so that its query stays short.
-  const named = withRemainder ? bySize.slice(0, MAX_NAMED_SERVICES) : bySize;
+  const named = withRemainder ? bySize.slice(0, Math.min(MAX_NAMED_SERVICES, maxExcluded)) : bySize;
   let unnamedIssues = observation.withoutService;
   for (const [, counts] of bySize.slice(named.length)) unnamedIssues += counts.total;
   const pieceOfService = new Map<string, number>();

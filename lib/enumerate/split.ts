@@ -136,6 +136,46 @@ export function clausesOf(filter: SearchFilter): readonly FacetClause[] {
   ];
 }
 
+/** A list's first and second halves; the first is the longer by one when the count is odd. */
+function halves<T>(values: readonly T[]): [T[], T[]] {
+  const middle = Math.ceil(values.length / 2);
+  return [values.slice(0, middle), values.slice(middle)];
+}
+
+/** A clause's issues as two disjoint clauses, each naming half the services (or error types) it names. */
+function halvesOfClause(clause: FacetClause): [FacetClause, FacetClause] | undefined {
+  const { includeServices, includeErrorTypes } = clause;
+  if (includeServices && includeServices.length >= 2) {
+    const [first, second] = halves(includeServices);
+    return [
+      { ...clause, includeServices: first },
+      { ...clause, includeServices: second },
+    ];
+  }
+  if (includeErrorTypes && includeErrorTypes.length >= 2) {
+    const [first, second] = halves(includeErrorTypes);
+    return [
+      { ...clause, includeErrorTypes: first },
+      { ...clause, includeErrorTypes: second },
+    ];
+  }
+  return undefined;
+}
+
+/**
+ * Two filters that between them select exactly what `filter` does, each with about half its query: half
+ * its clauses, or half the services (else error types) its one clause names. For an API that refuses a
+ * query as too long. `undefined` when the filter names no list that halves so: an exclusion list cannot
+ * be halved without changing what it selects (see `RemainderRefusedError` for remainders).
+ */
+export function halvesOf(filter: SearchFilter): [SearchFilter, SearchFilter] | undefined {
+  const clauses = clausesOf(filter);
+  const [first, second] = halves(clauses);
+  if (second.length > 0) return [withClauses(filter, first), withClauses(filter, second)];
+  const halved = clauses[0] && halvesOfClause(clauses[0]);
+  return halved && [withClauses(filter, [halved[0]]), withClauses(filter, [halved[1]])];
+}
+
 /** Whether a clause names error types, to include or to exclude. */
 export function namesErrorTypes(clause: FacetClause): boolean {
   return clause.includeErrorTypes !== undefined || clause.excludeErrorTypes !== undefined;

@@ -5,8 +5,8 @@ import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../
 import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
 import { type BucketEnumeration, enumerateBucket } from '../../lib/enumerate/enumerate';
 import { type CheckedFacet, SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
-import type { SearchFilter } from '../../lib/enumerate/query';
-import { MAX_SERVICES_EXCLUDED, MAX_SERVICES_PER_QUERY, type SplitKind } from '../../lib/enumerate/split';
+import { buildSearchQuery, type SearchFilter } from '../../lib/enumerate/query';
+import { MAX_SERVICES_EXCLUDED, type SplitKind } from '../../lib/enumerate/split';
 import { matchesQuery, parseQuery } from '../../lib/simulator/query';
 
 const HOUR = 3_600_000;
@@ -50,6 +50,7 @@ const context = (api: ErrorTrackingApi) => ({
   stateProbes: new Map(),
   provenFacets: new Set<CheckedFacet>(),
   maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
+  longestAcceptedQuery: { value: 0 },
 });
 
 /** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it within the budget. */
@@ -159,6 +160,7 @@ describe('enumerating a planned bucket', () => {
         // Proven by an earlier bucket, so the plan is searched as it is; an API refusing the facet later.
         provenFacets: new Set<CheckedFacet>(['error_type']),
         maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
+        longestAcceptedQuery: { value: 0 },
       },
       scope,
       bucket,
@@ -409,12 +411,12 @@ describe('a remainder the API refuses as too long', () => {
       planExcluding,
     );
     expect(enumeration.incomplete).toEqual([]);
-    expect(maxExcludedServices.value).toBe(MAX_SERVICES_PER_QUERY);
+    expect(maxExcludedServices.value).toBe(quiet.length / 2);
     // Started over from one search of the whole bucket, which fits.
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{}]);
   });
 
-  it("fails with the API's answer when even a remainder as short as a plan makes is refused", async () => {
+  it("fails with the API's answer when a remainder of only a few services is refused", async () => {
     const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
     const enumeration = enumerateBucket(
       { ...context(apiRefusingOver(0, [])), maxExcludedServices },
@@ -424,6 +426,72 @@ describe('a remainder the API refuses as too long', () => {
     );
     await expect(enumeration).rejects.toBe(refused);
     expect(maxExcludedServices.value).toBe(MAX_SERVICES_EXCLUDED);
+  });
+});
+
+describe('a list of services the API refuses as too long', () => {
+  const refused = badRequest('Datadog answered 400: query too long');
+  const services = Array.from({ length: 300 }, (_, index) => `quiet-service-${index}`);
+  const planNaming = (named: readonly string[]): BucketPlan => ({
+    fixed: [{ from: bucket.start, to: bucket.end, filter: { includeServices: named }, expected: 40 }],
+    pieces: [],
+    windowOf: () => ({ from: bucket.start, to: bucket.end, filter: {} }),
+    pieceOf: () => undefined,
+  });
+  /** An API that refuses a query longer than `most` characters (kept in `refusals`), and otherwise finds 5 issues. */
+  const apiRefusingLongerThan = (
+    most: number,
+    searched: SearchRequestAttributes[],
+    refusals: SearchRequestAttributes[] = [],
+  ) => {
+    const api = apiAnswering(
+      ({ query }) =>
+        Array.from({ length: 5 }, (_, index) => `${query.length}-${query.slice(9, 30)}-${index}`),
+      searched,
+    );
+    return {
+      ...api,
+      async searchIssues(attributes: SearchRequestAttributes) {
+        if (attributes.query.length > most) {
+          refusals.push(attributes);
+          throw refused;
+        }
+        return api.searchIssues(attributes);
+      },
+    };
+  };
+
+  it('searches the list as halves, each named service in exactly one, as one window', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const longestAcceptedQuery = { value: 0 };
+    const enumeration = await enumerateBucket(
+      { ...context(apiRefusingLongerThan(2_000, searched)), longestAcceptedQuery },
+      scope,
+      bucket,
+      planNaming(services),
+    );
+    expect(enumeration.incomplete).toEqual([]);
+    const accepted = searched.filter((search) => search.query.length <= 2_000);
+    const named = accepted.flatMap((search) => search.query.replace(/^service:\(|\)$/g, '').split(' OR '));
+    expect(named.sort()).toEqual([...services].sort());
+    expect(enumeration.leaves.map((leaf) => [leaf.filter, leaf.results.length])).toEqual([
+      [{ includeServices: services }, 5 * accepted.length],
+    ]);
+    expect(longestAcceptedQuery.value).toBe(Math.max(...accepted.map((search) => search.query.length)));
+  });
+
+  it('takes a refused query of 1,000 characters or fewer to name a facet the API lacks, not to be too long', async () => {
+    const refusals: SearchRequestAttributes[] = [];
+    const enumeration = enumerateBucket(
+      context(apiRefusingLongerThan(100, [], refusals)),
+      scope,
+      bucket,
+      planNaming(services.slice(0, 30)),
+    );
+    await expect(enumeration).rejects.toBe(refused);
+    expect(refusals.map((search) => search.query.length)).toEqual([
+      buildSearchQuery('*', { includeServices: services.slice(0, 30) }).length,
+    ]);
   });
 });
 

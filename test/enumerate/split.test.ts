@@ -4,6 +4,7 @@ import { alignedBuckets } from '../../lib/enumerate/buckets';
 import { buildSearchQuery, quoteSearchValue, searchValue } from '../../lib/enumerate/query';
 import {
   chooseSplit,
+  halvesOf,
   MAX_SERVICES_EXCLUDED,
   packServices,
   type SaturatedResult,
@@ -267,5 +268,45 @@ describe('choosing a split', () => {
       filter: { includeServices: ['a'], track: 'trace' as const, states: ['OPEN'] },
     };
     expect(chooseSplit(window, saturated(Array(100).fill('a')), scope, none)).toBeUndefined();
+  });
+});
+
+describe('halving a filter whose query the API refuses as too long', () => {
+  it('halves the services its one clause names, keeping its track, states and error types', () => {
+    const filter = {
+      includeServices: ['a', 'b', 'c'],
+      includeErrorTypes: ['x'],
+      track: 'trace' as const,
+      states: ['OPEN'],
+    };
+    expect(halvesOf(filter)).toEqual([
+      { ...filter, includeServices: ['a', 'b'] },
+      { ...filter, includeServices: ['c'] },
+    ]);
+  });
+
+  it('halves a packed search by clause, a single clause becoming a plain filter again', () => {
+    const anyOf = [
+      { includeServices: ['a'] },
+      { includeServices: ['b'], excludeErrorTypes: ['x'] },
+      { excludeServices: ['a', 'b', 'c'] },
+    ];
+    expect(halvesOf({ anyOf, track: 'logs' })).toEqual([
+      { anyOf: anyOf.slice(0, 2), track: 'logs' },
+      { excludeServices: ['a', 'b', 'c'], track: 'logs' },
+    ]);
+  });
+
+  it("halves one service's error types", () => {
+    expect(halvesOf({ includeServices: ['a'], includeErrorTypes: ['x', 'y'] })).toEqual([
+      { includeServices: ['a'], includeErrorTypes: ['x'] },
+      { includeServices: ['a'], includeErrorTypes: ['y'] },
+    ]);
+  });
+
+  it('cannot halve a remainder, whose exclusions select more when halved, nor a single value', () => {
+    expect(halvesOf({ excludeServices: ['a', 'b'] })).toBeUndefined();
+    expect(halvesOf({ includeServices: ['a'], excludeErrorTypes: ['x', 'y'] })).toBeUndefined();
+    expect(halvesOf({})).toBeUndefined();
   });
 });

@@ -135,6 +135,22 @@ describe('an API that limits the length of a query', () => {
     expectExact(await harness.verify());
     expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
   });
+
+  it('searches a refused list of services as halves, and remainders of a few services, and stays exact', async () => {
+    const to = Date.UTC(2025, 0, 15);
+    // 300 services against 1,500 characters: plans name up to 200 services (about 3,600 characters) and
+    // discovery's remainders exclude up to 170; before, the export failed with the API's 400.
+    harness = await startHarness(
+      { distribution: 'uniform', issues: 3000, services: 300, seed: 7, from: to - 2 * HOUR, to },
+      { maxQueryLength: 1_500 },
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expectExact(await harness.verify());
+    const { stats } = harness.simulator;
+    expect(stats.byStatus['400']).toBeGreaterThan(0);
+    expect(Math.max(...stats.searchLog.map((search) => search.query.length))).toBeLessThanOrEqual(1_500);
+  });
 });
 
 describe('carrying the plan from one run to the next', () => {

@@ -3,7 +3,11 @@ import type { ErrorTrackingApi } from '../../lib/datadog/api';
 import { DatadogApiError } from '../../lib/datadog/errors';
 import type { IssueWire, SearchRequestAttributes, SearchResponseWire } from '../../lib/datadog/types';
 import { type BucketPlan, wholeBucketPlan } from '../../lib/enumerate/density';
-import { type BucketEnumeration, enumerateBucket } from '../../lib/enumerate/enumerate';
+import {
+  type BucketEnumeration,
+  type EnumerationContext,
+  enumerateBucket,
+} from '../../lib/enumerate/enumerate';
 import { type CheckedFacet, SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
 import { buildSearchQuery, type SearchFilter } from '../../lib/enumerate/query';
 import { MAX_SERVICES_EXCLUDED, type SplitKind } from '../../lib/enumerate/split';
@@ -175,6 +179,10 @@ describe('enumerating a planned bucket', () => {
   });
 });
 
+/** Each search's query, ranking and states, in the order made. */
+const asked = (searched: readonly SearchRequestAttributes[]) =>
+  searched.map((search) => [search.query, search.order_by, search.states]);
+
 /** A bucket planned with service `dense` searched by state (and the other services apart), and the same plan without states. */
 function densePlans(): { byState: BucketPlan; withoutStates: BucketPlan } {
   const whole = { from: bucket.start, to: bucket.end };
@@ -194,6 +202,12 @@ function densePlans(): { byState: BucketPlan; withoutStates: BucketPlan } {
   return { byState, withoutStates };
 }
 
+/** Enumerates the bucket planned by state (`densePlans`), with the plan without states to fall back on. */
+function enumerateDensePlans(enumerationContext: EnumerationContext): Promise<BucketEnumeration> {
+  const { byState, withoutStates } = densePlans();
+  return enumerateBucket(enumerationContext, scope, bucket, byState, () => withoutStates);
+}
+
 describe('a planned bucket whose division by state the API refuses', () => {
   it('starts over with the same plan made without states, not divided blindly', async () => {
     const searched: SearchRequestAttributes[] = [];
@@ -204,15 +218,12 @@ describe('a planned bucket whose division by state the API refuses', () => {
       if (states) throw refused;
       return Array.from({ length: query === '*' ? 100 : 60 }, (_, index) => `issue-${index}`);
     }, searched);
-    const { byState, withoutStates } = densePlans();
     const unavailableSplits = new Set<SplitKind>();
-    const enumeration = await enumerateBucket(
-      { ...context(api), unavailableSplits, provenFacets: new Set<CheckedFacet>(['states']) },
-      scope,
-      bucket,
-      byState,
-      () => withoutStates,
-    );
+    const enumeration = await enumerateDensePlans({
+      ...context(api),
+      unavailableSplits,
+      provenFacets: new Set<CheckedFacet>(['states']),
+    });
     expect(unavailableSplits.has('states')).toBe(true);
     expect(enumeration.leaves.map((leaf) => leaf.filter)).toEqual([{ includeServices: ['dense'] }]);
     expect(searched.at(-1)?.query).toBe('service:dense');
@@ -230,24 +241,17 @@ describe('a planned bucket whose division by state the API refuses', () => {
         ),
       searched,
     );
-    const { byState, withoutStates } = densePlans();
     // The newest issues showed one in a state the `states` field does not accept.
     const statesSeenInRun = new Set(['OPEN']);
-    const enumeration = await enumerateBucket(
-      {
-        ...context(api),
-        statesSeenInRun,
-        onResponse: () => statesSeenInRun.add('SNOOZED'),
-        provenFacets: new Set<CheckedFacet>(['states']),
-      },
-      scope,
-      bucket,
-      byState,
-      () => withoutStates,
-    );
+    const enumeration = await enumerateDensePlans({
+      ...context(api),
+      statesSeenInRun,
+      onResponse: () => statesSeenInRun.add('SNOOZED'),
+      provenFacets: new Set<CheckedFacet>(['states']),
+    });
     // The checks rank the issues of the service divided by state, not every service's; the plan without
     // states comes after them.
-    expect(searched.map((search) => [search.query, search.order_by, search.states])).toEqual([
+    expect(asked(searched)).toEqual([
       ['service:dense', 'FIRST_SEEN', undefined],
       ['service:dense', 'TOTAL_COUNT', undefined],
       ['service:dense', 'TOTAL_COUNT', undefined],
@@ -263,15 +267,8 @@ describe('a bucket planned by state whose divided services have fewer issues tha
       ({ query }) => Array.from({ length: 60 }, (_, index) => `${query}-${index}`),
       searched,
     );
-    const { byState, withoutStates } = densePlans();
-    await enumerateBucket(
-      { ...context(api), provenFacets: new Set<CheckedFacet>(['states']) },
-      scope,
-      bucket,
-      byState,
-      () => withoutStates,
-    );
-    expect(searched.map((search) => [search.query, search.order_by, search.states])).toEqual([
+    await enumerateDensePlans({ ...context(api), provenFacets: new Set<CheckedFacet>(['states']) });
+    expect(asked(searched)).toEqual([
       ['service:dense', 'FIRST_SEEN', undefined],
       ['service:dense', 'TOTAL_COUNT', ['OPEN']],
       ['-service:dense', 'TOTAL_COUNT', undefined],
@@ -308,7 +305,7 @@ describe('a bucket planned by state without naming the services it divides', () 
     );
     return {
       enumeration,
-      searched: searched.map((search) => [search.query, search.order_by, search.states]),
+      searched: asked(searched),
     };
   };
 

@@ -151,6 +151,8 @@ interface Observation {
    */
   readonly replay: ReadonlyMap<string, readonly ReplayWindow[]>;
   readonly totalIssues: number;
+  /** Issues without a service: only a remainder finds them. */
+  readonly withoutService: number;
   /** Set while the API accepts error-type searches: the plan then packs services and error types. */
   readonly errorTypes?: ErrorTypeObservation;
   /** Without error types: each service's issues by state, to divide a busy service by state instead. */
@@ -312,6 +314,7 @@ function byErrorType(
     byTrack: new Map(),
     replay: new Map(),
     totalIssues,
+    withoutService: errorTypes.withoutService,
     errorTypes,
   };
 }
@@ -327,6 +330,7 @@ function observeServices(
   const byTrack = new Map<Track, Map<string, Set<string>>>(TRACKS.map((track) => [track, new Map()]));
   const ownLeaves = new Map<string, LeafWindow[]>();
   const allIssues = new Set<string>();
+  const withoutService = new Set<string>();
   for (const leaf of leaves) {
     // Each service's share of a group search is a window of its own: together they cover the service.
     for (const service of leaf.filter.includeServices ?? []) {
@@ -340,7 +344,10 @@ function observeServices(
     for (const result of leaf.results) {
       allIssues.add(result.id);
       const service = serviceOf(result.id);
-      if (service === undefined || service === '') continue;
+      if (service === undefined || service === '') {
+        withoutService.add(result.id);
+        continue;
+      }
       addIssue(leaf.filter.track ? byTrack.get(leaf.filter.track)! : untracked, service, result.id);
     }
   }
@@ -390,6 +397,7 @@ function observeServices(
     byTrack: trackCounts,
     replay,
     totalIssues: allIssues.size,
+    withoutService: withoutService.size,
     states: observeServiceStates(leaves, bucket.end - bucket.start, serviceOf, stateOf),
   };
 }
@@ -564,7 +572,7 @@ function planByService(
       });
     }
   }
-  const remainder = pieces.push({ issues: unnamedIssues }) - 1;
+  const remainder = pieces.push({ issues: unnamedIssues + observation.withoutService }) - 1;
   const known = new Set(knownServices);
   return togetherFirstWhenSmall(
     {

@@ -110,9 +110,17 @@ export function packServices(
   const ordered = [...expectedIssues.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const groups: Array<{ services: string[]; load: number }> = [];
   for (const [service, count] of ordered) {
-    const target = groups.find(
-      (group) => group.load + count <= groupLimit && group.services.length < maxServicesPerGroup,
-    );
+    const hasRoom = (group: { services: string[] }) => group.services.length < maxServicesPerGroup;
+    // A piece expected to hold nothing (a remainder, say) adds nothing to a search's load: with no room
+    // under the limit, it still joins the lightest search not expected to saturate (one that does is
+    // divided by what it shows, and a piece riding along would cost that piece a search of its own again).
+    const target =
+      groups.find((group) => group.load + count <= groupLimit && hasRoom(group)) ??
+      (count === 0
+        ? groups
+            .filter((group) => hasRoom(group) && !isSaturated(group.load))
+            .sort((a, b) => a.load - b.load)[0]
+        : undefined);
     if (target && count < groupLimit) {
       target.services.push(service);
       target.load += count;

@@ -98,14 +98,35 @@ describe('planning a bucket from the one before', () => {
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
-      // 180 distinct issues, none in both halves (each erred about once an hour): two equal windows of
-      // about 90 each, within the packing limit of 91.
-      { from: HOUR, to: HOUR + HOUR / 2, filter: { includeServices: ['huge'] } },
-      { from: HOUR + HOUR / 2, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
+      // 180 distinct issues, none in both halves (each erred about once an hour): three equal windows of
+      // about 60 each, as two of 90 would exceed a time window's limit of 85.
+      { from: HOUR, to: HOUR + HOUR / 3, filter: { includeServices: ['huge'] } },
+      { from: HOUR + HOUR / 3, to: HOUR + (2 * HOUR) / 3, filter: { includeServices: ['huge'] } },
+      { from: HOUR + (2 * HOUR) / 3, to: 2 * HOUR, filter: { includeServices: ['huge'] } },
       // The remainder, every service not known, rides along with a packed group (mid and small-2, 90).
       { from: HOUR, to: 2 * HOUR, filter: { excludeServices: ['big', 'huge', 'small-1'] } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['small-1'] } },
     ]);
+  });
+
+  it('expects the issues without a service in the remainder, the only search that finds them', () => {
+    const model = new ServiceDensityModel();
+    const withoutService = leaf(0, HOUR, { excludeServices: ['a', 'b'] }, 'unnamed', 60);
+    for (const result of withoutService.results) serviceOfIssue.delete(result.id);
+    model.record(
+      scope,
+      { start: 0, end: HOUR },
+      [
+        leaf(0, HOUR, { includeServices: ['a'] }, 'a', 70),
+        leaf(0, HOUR, { includeServices: ['b'] }, 'b', 70),
+        withoutService,
+      ],
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
+    );
+    const plan = model.plan(scope, { start: HOUR, end: 2 * HOUR });
+    const remainder = plan.pieceOf(undefined, undefined, undefined, undefined)!;
+    expect(plan.pieces[remainder]).toBe(60);
   });
 
   it('leaves the quietest services of a big org to the remainder, so that it excludes no more than it may', () => {

@@ -163,8 +163,14 @@ describe('searching a plan', () => {
     expect(bucket.settled.map(({ window }) => servicesOf(window).join()).sort()).toEqual(['a', 'b']);
   });
 
-  it('searches pieces expected to hold nothing together, in one search', async () => {
+  it('lets pieces expected to hold nothing ride along with a search that has no room left under the limit', async () => {
     const bucket = bucketOf({ a: 60, b: 2, c: 1 }, { a: 75, b: 0, c: 0, d: 0 });
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched.map(servicesOf)).toEqual([['a', 'b', 'c', 'd']]);
+  });
+
+  it('searches pieces expected to hold nothing apart from a search expected to saturate, in one search', async () => {
+    const bucket = bucketOf({ a: 60, b: 2, c: 1 }, { a: 120, b: 0, c: 0, d: 0 });
     expect(await bucket.run()).toEqual([]);
     expect(bucket.searched.map(servicesOf)).toEqual([['a'], ['b', 'c', 'd']]);
   });

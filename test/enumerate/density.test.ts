@@ -98,8 +98,9 @@ describe('planning a bucket from the one before', () => {
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'trace' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'logs' } },
       { from: HOUR, to: 2 * HOUR, filter: { includeServices: ['big'], track: 'rum' } },
-      // 180 distinct issues, none in both halves (each erred about once an hour): three equal windows of
-      // about 60 each, as two of 90 would exceed a time window's limit of 85.
+      // 180 distinct issues, 90 in each half and none in both: by the rate fitted to that, an issue errs in
+      // a half-hour with chance ½, so a window of one holds issues erring throughout, sized to 85 issues
+      // at most: three equal windows of about 60 each.
       { from: HOUR, to: HOUR + HOUR / 3, filter: { includeServices: ['huge'] } },
       { from: HOUR + HOUR / 3, to: HOUR + (2 * HOUR) / 3, filter: { includeServices: ['huge'] } },
       { from: HOUR + (2 * HOUR) / 3, to: 2 * HOUR, filter: { includeServices: ['huge'] } },

@@ -131,7 +131,7 @@ function mergedResponse(parts: readonly SearchResponseWire[], orderBy: OrderBy):
     for (const object of part.included ?? []) included.set(`${object.type}:${object.id}`, object);
   }
   const data = [...results.values()];
-  // Windows read the quietest issue shown from the end of a count-ranked answer.
+  // Ranked by count, as one search would have answered; other rankings do not merge, so stay per part.
   if (orderBy === 'TOTAL_COUNT')
     data.sort((a, b) => (b.attributes.total_count ?? 0) - (a.attributes.total_count ?? 0));
   return { data, included: [...included.values()] };

@@ -2,8 +2,8 @@
  * Randomized exactness sweep: exports many generated orgs (every distribution, many seeds, sizes, service
  * counts and lengths, odd names, unknown enums, missing `included` objects, injected 5xx and truncated
  * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms,
- * matches nothing with them or nothing with them negated either, in turn; and one without the `states`
- * field on every fifth) and checks
+ * matches nothing with them or nothing with them negated either, in turn; one without the `states`
+ * field on every fifth; one refusing queries over 1,500 characters on every seventh) and checks
  * every issue-hour against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else
  * is. Also reports searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
  *
@@ -52,6 +52,7 @@ for (const distribution of DISTRIBUTIONS) {
     const harness = await startHarness(org, {
       ...withoutErrorTypes,
       statesAttribute,
+      ...(seed % 7 === 5 ? { maxQueryLength: 1_500 } : {}),
       faults: { serverErrorRate: 0.03, truncatedJsonRate: 0.02, badGatewayRate: 0.02 },
     });
     try {

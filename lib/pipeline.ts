@@ -68,6 +68,8 @@ export type RunStatus = 'complete' | 'incomplete' | 'stopped';
 export interface BucketSummary {
   readonly start: string;
   readonly searches: number;
+  /** The bucket's share of the run's `searches_by_state`: non-zero marks a bucket that relied on them. */
+  readonly searches_by_state: number;
   readonly issues: number;
   readonly complete: boolean;
 }
@@ -273,6 +275,7 @@ export async function runExport(
     summaries.set(bucket.start, {
       start: iso(bucket.start),
       searches: enumerations.reduce((sum, enumeration) => sum + enumeration.searches, 0),
+      searches_by_state: enumerations.reduce((sum, enumeration) => sum + enumeration.searchesByState, 0),
       issues: rows.length,
       complete,
     });

@@ -392,6 +392,18 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(manifest.searches_by_state).toBe(
       started.simulator.stats.searchLog.filter((search) => search.states).length,
     );
+    // Each bucket's share, so an audit can tell which buckets relied on searches by state.
+    expect(manifest.buckets.detail.map((bucket) => bucket.searches_by_state)).toEqual(
+      manifest.buckets.detail.map(
+        (bucket) =>
+          started.simulator.stats.searchLog.filter(
+            (search) =>
+              search.states &&
+              search.from >= Date.parse(bucket.start) &&
+              search.from < Date.parse(bucket.start) + HOUR,
+          ).length,
+      ),
+    );
     // Each bucket planned by state first searches the newest and the loudest issues of the service it
     // divides by state, in every state: checks, left out of the saturated searches counted below.
     const newestChecks = later.filter((search) => search.order_by === 'FIRST_SEEN');

@@ -193,14 +193,26 @@ describe('searching a plan', () => {
     expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(150);
   });
 
+  it('splits a plan two searches hold evenly between them from the first search', async () => {
+    const sizes = { a: 50, b: 45, c: 40, d: 30 };
+    const bucket = bucketOf(sizes, sizes);
+    expect(await bucket.run()).toEqual([]);
+    // At the first search's usual 70: a, then b, then c and d, three searches for 165 issues.
+    expect(bucket.searched.map(servicesOf)).toEqual([
+      ['a', 'd'],
+      ['b', 'c'],
+    ]);
+  });
+
   it('hands every piece left unsearched to the caller when the bucket runs out of searches', async () => {
-    const bucket = bucketOf({ a: 60, b: 50, c: 40, d: 30 }, { a: 60, b: 50, c: 40, d: 30 }, { budget: 2 });
+    const sizes = { a: 60, b: 50, c: 40, d: 30, e: 45 };
+    const bucket = bucketOf(sizes, sizes, { budget: 2 });
     expect(await bucket.run()).toEqual([]);
     expect(bucket.searched).toHaveLength(2);
     // Each piece is either searched or abandoned, never both and never neither.
     const searchedServices = bucket.searched.flatMap(servicesOf);
     const abandonedServices = bucket.abandoned.flatMap(servicesOf);
-    expect([...searchedServices, ...abandonedServices].sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect([...searchedServices, ...abandonedServices].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(abandonedServices.length).toBeGreaterThan(0);
   });
 

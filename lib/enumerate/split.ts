@@ -152,19 +152,13 @@ function halves<T>(values: readonly T[]): [T[], T[]] {
 
 /** A clause's issues as two disjoint clauses, each naming half the services (or error types) it names. */
 function halvesOfClause(clause: FacetClause): [FacetClause, FacetClause] | undefined {
-  const { includeServices, includeErrorTypes } = clause;
-  if (includeServices && includeServices.length >= 2) {
-    const [first, second] = halves(includeServices);
+  for (const named of ['includeServices', 'includeErrorTypes'] as const) {
+    const values = clause[named];
+    if (!values || values.length < 2) continue;
+    const [first, second] = halves(values);
     return [
-      { ...clause, includeServices: first },
-      { ...clause, includeServices: second },
-    ];
-  }
-  if (includeErrorTypes && includeErrorTypes.length >= 2) {
-    const [first, second] = halves(includeErrorTypes);
-    return [
-      { ...clause, includeErrorTypes: first },
-      { ...clause, includeErrorTypes: second },
+      { ...clause, [named]: first },
+      { ...clause, [named]: second },
     ];
   }
   return undefined;

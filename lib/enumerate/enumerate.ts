@@ -736,23 +736,22 @@ export async function enumerateBucket(
    */
   const runPlanCheckingNewIssues = async (current: BucketPlan): Promise<unknown> => {
     if (!facetsNamedBy(current).has('states')) return runPlan(current);
-    const whole: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     const divided = servicesDividedByState(current);
+    // Only the services divided by state can hide an issue from the plan: ranked among their own issues,
+    // a new one is not crowded out by a hundred newer ones of other services.
+    const checked: SearchWindow = {
+      from: bucket.start,
+      to: bucket.end,
+      filter: divided ? { includeServices: divided } : {},
+    };
     try {
-      if (!divided) {
-        const newest = await search(whole, 'FIRST_SEEN');
-        if (!isSaturated(newest.data.length)) {
-          await settle(whole, newest);
-          return undefined;
-        }
-        await search(whole, 'TOTAL_COUNT');
-      } else {
-        // Only the services divided by state can hide an issue from the plan: ranked among their own
-        // issues, a new one is not crowded out by a hundred newer ones of other services.
-        const dividedServices: SearchWindow = { ...whole, filter: { includeServices: divided } };
-        const newest = await search(dividedServices, 'FIRST_SEEN');
-        // Under the cap, the newest are every issue of those services: ranked by count, the same again.
-        if (isSaturated(newest.data.length)) await search(dividedServices, 'TOTAL_COUNT');
+      const newest = await search(checked, 'FIRST_SEEN');
+      // Under the cap, the newest are every issue checked: ranked by count, the same again.
+      if (isSaturated(newest.data.length)) await search(checked, 'TOTAL_COUNT');
+      else if (!divided) {
+        // ...and, checked whole, the bucket itself.
+        await settle(checked, newest);
+        return undefined;
       }
     } catch (error) {
       return error;

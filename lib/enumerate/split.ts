@@ -109,8 +109,8 @@ export function packServices(
 ): string[][] {
   const ordered = [...expectedIssues.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const groups: Array<{ services: string[]; load: number }> = [];
+  const hasRoom = (group: { services: string[] }) => group.services.length < maxServicesPerGroup;
   for (const [service, count] of ordered) {
-    const hasRoom = (group: { services: string[] }) => group.services.length < maxServicesPerGroup;
     // A piece expected to hold nothing (a remainder, say) adds nothing to a search's load: with no room
     // under the limit, it still joins the lightest search not expected to saturate (one that does is
     // divided by what it shows, and a piece riding along would cost that piece a search of its own again).

@@ -9,18 +9,8 @@ import type {
 } from '../datadog/types';
 import type { Bucket } from './buckets';
 import { type BucketPlan, wholeBucketPlan } from './density';
-import {
-  type ErrorTypeObservation,
-  MAX_NAMED_ERROR_TYPES,
-  mergeObservations,
-  planByErrorType,
-  type Sample,
-  sampleOf,
-  scaleSample,
-  splitSample,
-  splitShown,
-  withoutErrorTypes,
-} from './error-type-plan';
+import { discoverBucket } from './discovery';
+import { type ErrorTypeObservation, planByErrorType, withoutErrorTypes } from './error-type-plan';
 import {
   BucketSightings,
   type CheckedFacet,
@@ -30,7 +20,7 @@ import {
 } from './filter-check';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
-import { SATURATED_MARGIN, searchPlan } from './search-plan';
+import { searchPlan } from './search-plan';
 import {
   anyUndocumentedState,
   chooseSplit,
@@ -210,14 +200,6 @@ function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
   if (failure instanceof SearchFacetMisappliedError && failure.facet !== 'service') return failure.facet;
   return undefined;
 }
-
-/**
- * A bucket with nothing to plan from searches ever quieter services until one search comes back under the
- * cap, at most this many times: each saturated search costs one, but sizes the plan of the level above.
- */
-const DISCOVERY_LEVELS = 3;
-/** An issue shown with more than this many times the errors of the quietest issue shown is loud. */
-const LOUD_ISSUE_FACTOR = 4;
 
 /**
  * A window about to be divided by state is first probed in every state over this share of its length,
@@ -537,178 +519,29 @@ export async function enumerateBucket(
    * sample, the same sample plans the bucket by service.
    */
   let plannedWithoutErrorTypes: (() => Promise<unknown>) | undefined;
-  /**
-   * A bucket with nothing to plan from: a saturated first search, plus a search of the services it showed
-   * least, sizes a plan for the rest (see `splitSample`), instead of dividing blindly level by level. When
-   * that second search saturates too, the services it showed least are searched the same way, a level
-   * deeper, up to `DISCOVERY_LEVELS` searches of ever quieter services: each level's count scales what the
-   * level above showed, and every level's services are planned together, in one plan. An issue shown far
-   * louder than the quietest one shown stands for itself alone: the issues a search did not show are all
-   * at most as loud as the quietest it did, so a loud issue says little about how many hide behind it.
-   */
+  /** A bucket with nothing to plan from is planned from what its own first searches show. */
   const discover = async (): Promise<unknown> => {
-    const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     try {
-      const first = await searchPlanned(window);
-      const issue = (issueId: string) => context.issueOf(issueId)?.attributes;
-      const sampleOfResponse = (response: SearchResponseWire) =>
-        sampleOf(
-          response.data.map((result) => result.id),
-          (issueId) => issue(issueId)?.service,
-          (issueId) => issue(issueId)?.error_type,
-        );
-      const unnamed = (response: SearchResponseWire) =>
-        response.data.filter((result) => !issue(result.id)?.service).length;
-      /** Whether an issue a saturated search showed erred far more often than the quietest one it showed. */
-      const loudIn = (response: SearchResponseWire) => {
-        const countOf = (result: SearchResultWire) => result.attributes.total_count ?? 0;
-        const quietest = Math.min(...response.data.map(countOf));
-        // Without counts to compare (the API always sends them), no issue is taken to be loud.
-        return (result: SearchResultWire) => quietest > 0 && countOf(result) > LOUD_ISSUE_FACTOR * quietest;
-      };
-      const loudByService = (response: SearchResponseWire) => {
-        const isLoud = loudIn(response);
-        const loud = new Map<string, number>();
-        for (const result of response.data) {
-          const service = issue(result.id)?.service;
-          if (service && isLoud(result)) loud.set(service, (loud.get(service) ?? 0) + 1);
-        }
-        return loud;
-      };
-      /**
-       * A saturated search that showed one service: its least shown error types (with every issue of it
-       * without a type, and every service the search did not show) are searched apart, and what that
-       * finds for each one shown scales the types shown most. `undefined` when that cannot be done or the
-       * search saturates too.
-       */
-      const byErrorType = async (level: SearchResponseWire, levelSample: Sample, excluded: string[]) => {
-        const [only] = [...levelSample];
-        if (!only || levelSample.size !== 1) return undefined;
-        const [service, counts] = only;
-        const split = splitShown(counts.byType, true);
-        if (!split || split.head.length > MAX_NAMED_ERROR_TYPES) return undefined;
-        const tailSeen = split.tailSeen + counts.untyped + unnamed(level);
-        const window: SearchWindow = {
-          from: bucket.start,
-          to: bucket.end,
-          filter: {
-            anyOf: [
-              { excludeServices: [...excluded, service] },
-              { includeServices: [service], excludeErrorTypes: split.head },
-            ],
-          },
-        };
-        const found = await searchPlanned(window);
-        splits.error_type += 1;
-        if (isSaturated(found.data.length)) return undefined;
-        const scale = Math.max(1, found.data.length / tailSeen);
-        const isLoud = loudIn(level);
-        const byType = new Map<string, number>();
-        for (const result of level.data) {
-          const errorType = issue(result.id)?.error_type;
-          if (!errorType || !split.head.includes(errorType)) continue;
-          byType.set(errorType, (byType.get(errorType) ?? 0) + (isLoud(result) ? 1 : scale));
-        }
-        const total = [...byType.values()].reduce((sum, issues) => sum + issues, 0);
-        const observation: ErrorTypeObservation = {
-          services: new Map([[service, { total, byType, untyped: 0, newTypes: 0 }]]),
-          withoutService: 0,
-          totalIssues: total,
-        };
-        return { window, found, observation, service };
-      };
-      // Each saturated level: what it showed, and which of its services the level below leaves out.
-      const levels: Array<{
-        sample: Sample;
-        loud: Map<string, number>;
-        head: string[];
-        tailSeen: number;
-        /** The search of everything the level leaves out, once made. */
-        below?: SearchResponseWire;
-      }> = [];
-      let response = first;
-      let sample = sampleOfResponse(first);
-      // With a few busy services, every one shown often, the one shown least is still left to the tail:
-      // a plan sized from it, even underestimated, costs fewer searches than halving blindly.
-      let split = isSaturated(first.data.length)
-        ? (splitSample(sample) ?? splitSample(sample, true))
-        : undefined;
-      // A first search that showed a single service is divided by its error types instead.
-      let typed = split || !isSaturated(first.data.length) ? undefined : await byErrorType(first, sample, []);
-      if (!split && !typed) {
-        await settle(window, first);
+      const discovery = await discoverBucket(bucket, {
+        search: searchPlanned,
+        issueOf: context.issueOf,
+        maxExcludedServices: () => context.maxExcludedServices.value,
+        countSplit: (kind) => {
+          splits[kind] += 1;
+        },
+      });
+      if (discovery.kind === 'searched') {
+        await settle(discovery.window, discovery.response);
         return undefined;
       }
-      const named: string[] = [];
-      let tail: SearchWindow = window;
-      // A tail excludes every service named above it, no more than a remainder may.
-      while (
-        split &&
-        levels.length < DISCOVERY_LEVELS &&
-        named.length + split.head.length <= context.maxExcludedServices.value
-      ) {
-        // Issues without a service are never named, so the search of the tail finds them again.
-        levels.push({
-          sample,
-          loud: loudByService(response),
-          ...split,
-          tailSeen: split.tailSeen + unnamed(response),
-        });
-        named.push(...split.head);
-        tail = { ...window, filter: { excludeServices: [...named] } };
-        response = await searchPlanned(tail);
-        levels[levels.length - 1]!.below = response;
-        splits.service += 1;
-        if (!isSaturated(response.data.length)) break;
-        sample = sampleOfResponse(response);
-        split = splitSample(sample, true);
-      }
-      // The deepest search saturated with a single service: its error types go one level deeper.
-      if (!split && !typed && isSaturated(response.data.length))
-        typed = await byErrorType(response, sample, named);
-      if (typed) {
-        tail = typed.window;
-        response = typed.found;
-      }
-      const deepestSaturated = isSaturated(response.data.length);
-      // From the deepest level up: the issues behind each level's search, and its head's scale.
-      let tailIssues = deepestSaturated
-        ? response.data.length * SATURATED_MARGIN
-        : response.data.length + (typed?.observation.totalIssues ?? 0);
-      let observation: ErrorTypeObservation | undefined = typed?.observation;
-      if (deepestSaturated) {
-        // The deepest search's own services, too, are planned from what it showed.
-        observation = scaleSample(sample, [...sample.keys()], SATURATED_MARGIN);
-      }
-      for (const level of [...levels].reverse()) {
-        // The search below also finds services this level never showed: only the share of it that the
-        // level's tail showed scales what the level showed of the others.
-        const headServices = new Set(level.head);
-        const below = level.below?.data ?? [];
-        const shownBelow = below.filter((result) => {
-          const service = issue(result.id)?.service;
-          return !service || (level.sample.has(service) && !headServices.has(service));
-        }).length;
-        const share = below.length > 0 ? shownBelow / below.length : 1;
-        const scale = Math.max(1, (tailIssues * share) / level.tailSeen);
-        for (const service of level.head) {
-          const shown = level.sample.get(service)?.total ?? 0;
-          const loud = Math.min(shown, level.loud.get(service) ?? 0);
-          if (shown === 0) continue;
-          const head = scaleSample(level.sample, [service], (loud + scale * (shown - loud)) / shown);
-          observation = observation ? mergeObservations(head, observation) : head;
-          tailIssues += head.totalIssues;
-        }
-      }
-      // The service divided by error type had the rest of its issues searched with the tail.
-      const restSearched = new Set(typed ? [typed.service] : []);
+      const { observation, tail, tailResponse, deepestSaturated, restSearched } = discovery;
       const runFromSample = (plan: BucketPlan) => runPlan({ ...plan, fromSample: true });
       const searchFrom = async (sampled: ErrorTypeObservation): Promise<unknown> => {
         const maxExcluded = context.maxExcludedServices.value;
         if (deepestSaturated)
           return await runFromSample(planByErrorType(sampled, bucket, true, new Set(), maxExcluded));
         const [tailOutcome, headFailure] = await Promise.allSettled([
-          settle(tail, response),
+          settle(tail, tailResponse),
           runFromSample(planByErrorType(sampled, bucket, false, restSearched, maxExcluded)),
         ]);
         if (tailOutcome.status === 'rejected') return tailOutcome.reason;
@@ -716,9 +549,8 @@ export async function enumerateBucket(
       };
       // Should the API refuse error types, the same sample plans the bucket by service alone (unless the
       // tail itself named error types: then the bucket starts over from one search).
-      const sampled = observation!;
-      if (!typed) plannedWithoutErrorTypes = () => searchFrom(withoutErrorTypes(sampled));
-      return await searchFrom(sampled);
+      if (!discovery.typed) plannedWithoutErrorTypes = () => searchFrom(withoutErrorTypes(observation));
+      return await searchFrom(observation);
     } catch (error) {
       return error;
     }

@@ -71,6 +71,7 @@ export function stackPropsFromContext(read: ContextReader): ErrorTrackingExportS
     eventSource: text(read, 'eventSource'),
     metricsNamespace: text(read, 'metricsNamespace'),
     concurrency: positiveInteger(read, 'concurrency'),
+    stateSplits: flag(read, 'stateSplits'),
     backfillMaxConcurrency: positiveInteger(read, 'backfillMaxConcurrency'),
     watermarkLagThresholdMinutes: positiveInteger(read, 'watermarkLagThresholdMinutes'),
   };

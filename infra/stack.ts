@@ -102,6 +102,13 @@ export interface ErrorTrackingExportStackProps extends StackProps {
    */
   readonly concurrency?: number;
   /**
+   * Whether a window may be divided by issue state (`STATE_SPLITS`). A search by state cannot see an issue
+   * in a state newer than the documented five, so with `false` a complete run is a proof; a window only
+   * states could divide is then declared incomplete, and busy services cost more searches.
+   * @default true
+   */
+  readonly stateSplits?: boolean;
+  /**
    * Timeout of the scheduled export; keep it below the schedule interval.
    * @default Duration.minutes(14)
    */
@@ -188,6 +195,7 @@ export class ErrorTrackingExportStack extends Stack {
       METRICS_NAMESPACE: metricsNamespace,
       POWERTOOLS_SERVICE_NAME: 'export',
       CONCURRENCY: String(props.concurrency ?? 4),
+      STATE_SPLITS: String(props.stateSplits ?? true),
     };
     // The exporter searches either a persona or tracks, never both.
     if (props.tracks !== undefined && props.tracks.length > 0)

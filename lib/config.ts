@@ -25,6 +25,8 @@ export interface ExportSettings {
   readonly out: string;
   readonly state?: string;
   readonly events?: string;
+  /** Whether a window may be divided by `states`; see `ExportOptions.stateSplits`. */
+  readonly stateSplits: boolean;
 }
 
 const HELP_HINT = 'run `error-tracking-export --help` for usage';
@@ -131,6 +133,7 @@ export const EXPORT_FLAGS = {
   track: { type: 'string' },
   bucket: { type: 'string' },
   concurrency: { type: 'string' },
+  'no-state-splits': { type: 'boolean' },
 } as const;
 
 export function parseExportSettings(argv: readonly string[], now: number): ExportSettings {
@@ -159,5 +162,6 @@ export function parseExportSettings(argv: readonly string[], now: number): Expor
     out: values.out!,
     ...(values.state ? { state: values.state } : {}),
     ...(values.events ? { events: values.events } : {}),
+    stateSplits: values['no-state-splits'] !== true,
   };
 }

@@ -55,7 +55,15 @@ export async function demoCommand(argv: readonly string[], io: ExportCommandIo):
     );
     say(`Exporting ${new Date(from).toISOString()} to ${new Date(to).toISOString()} into ${out} ...`);
     const manifest = await exportWithSettings(
-      { from, to, bucketMs: HOUR, scopes: [{ query: '*', persona: 'ALL' }], concurrency: 4, out },
+      {
+        from,
+        to,
+        bucketMs: HOUR,
+        scopes: [{ query: '*', persona: 'ALL' }],
+        concurrency: 4,
+        out,
+        stateSplits: true,
+      },
       { baseUrl: simulator.url, site: 'datadoghq.com', apiKey: DEFAULT_API_KEY, appKey: DEFAULT_APP_KEY },
       io,
     );

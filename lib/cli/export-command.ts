@@ -99,7 +99,13 @@ export async function exportWithSettings(
   const progress = progressReporter(io.stderr);
   try {
     return await runExport(
-      { from: settings.from, to: settings.to, bucketMs: settings.bucketMs, scopes: settings.scopes },
+      {
+        from: settings.from,
+        to: settings.to,
+        bucketMs: settings.bucketMs,
+        scopes: settings.scopes,
+        stateSplits: settings.stateSplits,
+      },
       { api, sink, now: io.now, onProgress: progress, ...(stateTracking ? { stateTracking } : {}) },
     );
   } finally {

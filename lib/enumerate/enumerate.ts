@@ -236,6 +236,15 @@ export function emptySplitCounts(): Record<SplitKind, number> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** How an incomplete window's reason names a split the run could not use. */
+const SPLIT_NAMES: Record<SplitKind, string> = {
+  time: 'time',
+  service: 'service',
+  track: 'track',
+  error_type: 'error type',
+  states: 'state',
+};
+
 /**
  * Finds every issue with errors in one bucket of one scope, despite the search's cap of 100 results and
  * lack of a cursor: a saturated window is divided (see `chooseSplit`) until every part comes back under
@@ -393,10 +402,12 @@ export async function enumerateBucket(
       context.maxExcludedServices.value,
     );
     if (!split) {
+      const unavailable = [...context.unavailableSplits].map((kind) => SPLIT_NAMES[kind]);
       declareIncomplete(
         window,
         response.data,
-        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track, error type or state`,
+        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track, error type or state` +
+          (unavailable.length > 0 ? ` (not used in this run: ${unavailable.join(', ')})` : ''),
       );
       return;
     }

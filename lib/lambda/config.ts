@@ -50,6 +50,8 @@ export interface LambdaConfig {
   readonly deadlineMarginMs: number;
   /** Datadog requests in flight at once. */
   readonly concurrency: number;
+  /** Whether a window may be divided by `states`; see `ExportOptions.stateSplits`. */
+  readonly stateSplits: boolean;
   readonly recheckMaxAgeMs: number;
   readonly recheckBudget: number;
   /** `null` when `GLUE_DATABASE` is unset: partitions are then not registered. */
@@ -95,6 +97,13 @@ function integer(
     );
   }
   return value;
+}
+
+function boolean(environment: Environment, name: string, fallback: boolean): boolean {
+  const value = text(environment, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(text(environment, name))}`);
 }
 
 /** Runs a parser from `lib/` and names the variable in its error, which was written for a CLI flag. */
@@ -227,6 +236,7 @@ export function parseLambdaConfig(environment: Environment): LambdaConfig {
         max: 900,
       }) * 1_000,
     concurrency: integer(environment, 'CONCURRENCY', { fallback: 4, min: 1, max: 32 }),
+    stateSplits: boolean(environment, 'STATE_SPLITS', true),
     recheckMaxAgeMs:
       integer(environment, 'RECHECK_MAX_AGE_MINUTES', {
         fallback: DEFAULT_RECHECK_MAX_AGE_MS / MINUTE,

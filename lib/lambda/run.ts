@@ -236,6 +236,7 @@ export async function runScheduledExport(
       to: range.to,
       bucketMs: config.bucketMs,
       scopes: config.scopes,
+      stateSplits: config.stateSplits,
       stopStartingBucketsAt,
     },
     {
@@ -293,6 +294,7 @@ export async function runBackfillDay(
       to,
       bucketMs: config.bucketMs,
       scopes: config.scopes,
+      stateSplits: config.stateSplits,
       stopStartingBucketsAt: startedAt + context.remainingTimeMs() - config.deadlineMarginMs,
     },
     { api: clients.api, sink: createS3Sink({ client: clients.s3, ...config.warehouse }), now: context.now },

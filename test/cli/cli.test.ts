@@ -36,6 +36,8 @@ async function cli(args: string[], environment: Record<string, string> = {}): Pr
 
 let simulator: RunningSimulator;
 let collisions: RunningSimulator;
+/** Same-millisecond collisions that only a search by state divides. */
+let stateDivided: RunningSimulator;
 let workDir: string;
 let environment: Record<string, string>;
 
@@ -46,12 +48,16 @@ beforeAll(async () => {
   collisions = await startSimulator({
     org: generateOrg({ distribution: 'collisions', issues: 400, services: 1, seed: 3, unknownEnumRate: 0.1 }),
   });
+  stateDivided = await startSimulator({
+    org: generateOrg({ distribution: 'collisions', issues: 400, services: 1, seed: 3 }),
+  });
   workDir = await mkdtemp(join(tmpdir(), 'ete-cli-'));
   environment = { DD_API_URL: simulator.url, DD_API_KEY: DEFAULT_API_KEY, DD_APP_KEY: DEFAULT_APP_KEY };
 });
 afterAll(async () => {
   await simulator.close();
   await collisions.close();
+  await stateDivided.close();
   await rm(workDir, { recursive: true, force: true });
 });
 
@@ -112,6 +118,23 @@ describe('the error-tracking-export command', () => {
     );
     expect(result.code).toBe(3);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'incomplete', incomplete_windows: 1 });
+  });
+
+  it('searches nothing by state with --no-state-splits, declaring what only states divide incomplete', async () => {
+    const { org, url } = stateDivided;
+    const args = ['export', '--from', String(org.from), '--to', String(org.to)];
+    const withStates = await cli([...args, '--out', join(workDir, 'with-states')], {
+      ...environment,
+      DD_API_URL: url,
+    });
+    expect(withStates.code).toBe(0);
+    expect(JSON.parse(withStates.stdout).searches_by_state).toBeGreaterThan(0);
+    const result = await cli([...args, '--out', join(workDir, 'no-states'), '--no-state-splits'], {
+      ...environment,
+      DD_API_URL: url,
+    });
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'incomplete', searches_by_state: 0 });
   });
 
   it.each([

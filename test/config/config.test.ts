@@ -42,6 +42,11 @@ describe('export flags', () => {
     expect(settings.scopes).toEqual([{ query: '*', persona: 'ALL' }]);
     expect(settings.bucketMs).toBe(3_600_000);
     expect(settings.concurrency).toBe(4);
+    expect(settings.stateSplits).toBe(true);
+  });
+
+  it('turns state splits off with --no-state-splits', () => {
+    expect(parseExportSettings([...base, '--no-state-splits'], now).stateSplits).toBe(false);
   });
 
   it('makes one scope per track', () => {

@@ -28,6 +28,7 @@ const STACK_ENVIRONMENT = {
   METRICS_NAMESPACE: 'ErrorTrackingExport',
   POWERTOOLS_SERVICE_NAME: 'export',
   CONCURRENCY: '4',
+  STATE_SPLITS: 'true',
 };
 
 function configError(overrides: Record<string, string | undefined>): string {
@@ -65,11 +66,17 @@ describe('parseLambdaConfig', () => {
       maxBucketsPerRun: 96,
       deadlineMarginMs: 90_000,
       concurrency: 4,
+      stateSplits: true,
       recheckMaxAgeMs: HOUR,
       recheckBudget: 500,
       glue: { database: 'error_tracking', issuesTable: 'issues', stateChangesTable: 'issue_state_changes' },
       metricsNamespace: 'ErrorTrackingExport',
     });
+  });
+
+  it('reads STATE_SPLITS, allowing state splits when it is unset', () => {
+    expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, STATE_SPLITS: 'FALSE' }).stateSplits).toBe(false);
+    expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, STATE_SPLITS: undefined }).stateSplits).toBe(true);
   });
 
   it('searches tracks when the stack adds EXPORT_TRACKS next to its default persona', () => {
@@ -145,6 +152,7 @@ describe('parseLambdaConfig', () => {
     [{ INGESTION_LAG_MINUTES: '1.5' }, /^INGESTION_LAG_MINUTES must be a whole number from 0 to 1440/],
     [{ INITIAL_LOOKBACK_HOURS: '0' }, /^INITIAL_LOOKBACK_HOURS must be a whole number from 1 to/],
     [{ CONCURRENCY: '64' }, /^CONCURRENCY must be a whole number from 1 to 32, got "64"$/],
+    [{ STATE_SPLITS: 'no' }, /^STATE_SPLITS must be true or false, got "no"$/],
     [{ RECHECK_BUDGET: 'many' }, /^RECHECK_BUDGET must be a whole number/],
     [{ RECHECK_MAX_AGE_MINUTES: '0' }, /^RECHECK_MAX_AGE_MINUTES must be a whole number from 1/],
     [

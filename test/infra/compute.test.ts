@@ -28,6 +28,7 @@ beforeAll(() => {
     backfillMaxConcurrency: 3,
     backfillTracing: false,
     concurrency: 2,
+    stateSplits: false,
   });
 });
 
@@ -113,6 +114,7 @@ describe('export function', () => {
       METRICS_NAMESPACE: 'ErrorTrackingExport',
       POWERTOOLS_SERVICE_NAME: 'export',
       CONCURRENCY: '4',
+      STATE_SPLITS: 'true',
     });
   });
 
@@ -136,6 +138,7 @@ describe('export function', () => {
     expect(variables.EXPORT_TRACKS).toBe('trace,rum');
     expect(variables.DD_SITE).toBe('datadoghq.eu');
     expect(variables.CONCURRENCY).toBe('2');
+    expect(variables.STATE_SPLITS).toBe('false');
     expect(flattenJoin(variables.WAREHOUSE_URL)).toBe(`s3://<${bucket}>`);
     expect(flattenJoin(variables.STATE_URL)).toBe(`s3://<${bucket}>/_state/`);
   });

@@ -28,6 +28,7 @@ describe('stackPropsFromContext', () => {
         eventSource: 'acme.errors',
         metricsNamespace: 'Acme/Errors',
         concurrency: '2',
+        stateSplits: 'false',
         backfillMaxConcurrency: '3',
         watermarkLagThresholdMinutes: '90',
       }),
@@ -47,6 +48,7 @@ describe('stackPropsFromContext', () => {
       eventSource: 'acme.errors',
       metricsNamespace: 'Acme/Errors',
       concurrency: 2,
+      stateSplits: false,
       backfillMaxConcurrency: 3,
       watermarkLagThresholdMinutes: 90,
     });

@@ -538,6 +538,40 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     await expectExactPlannedByState(started);
   });
 
+  it('without state splits, finds an old, quiet issue in an undocumented state that searches by state miss', async () => {
+    // First seen ten days before the range and erring only twice, in the fifth hour: it ranks neither
+    // among the newest nor among the loudest, so the checks before a plan by state cannot see it, and
+    // with state splits its issue-bucket is missed while the run reports complete.
+    const { started, late } = await withLateIssueInUndocumentedState(250);
+    late.firstSeen = started.simulator.org.from - 240 * HOUR;
+    const quiet = Array.from(late.occurrences.timestamps).slice(0, 2);
+    late.occurrences = {
+      timestamps: Float64Array.from(quiet),
+      userIds: late.occurrences.userIds.slice(0, 2),
+      sessionIds: late.occurrences.sessionIds.slice(0, 2),
+    };
+    const manifest = await started.export({ stateSplits: false });
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
+    expect(manifest.searches_by_state).toBe(0);
+    expect(started.simulator.stats.searchLog.some((search) => search.states)).toBe(false);
+  });
+
+  it('without state splits, declares a millisecond only states divide incomplete, and says why', async () => {
+    harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
+    const manifest = await harness.export({ stateSplits: false });
+    expect(manifest.status).toBe('incomplete');
+    expect(manifest.searches_by_state).toBe(0);
+    expect(manifest.incomplete_windows.map((window) => window.reason)).toEqual([
+      expect.stringMatching(/cannot be split .* \(not used in this run: state\)$/),
+    ]);
+    const comparison = await harness.verify();
+    const incompleteBucket = Date.parse(manifest.incomplete_windows[0]!.bucket_start);
+    for (const entry of [...comparison.missing, ...comparison.wrongTotals])
+      expect(entry.bucketStart).toBe(incompleteBucket);
+    expect(comparison.unexpected).toEqual([]);
+  });
+
   it('same-millisecond collisions that states can still split are exported exactly', async () => {
     harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
     const manifest = await harness.export();

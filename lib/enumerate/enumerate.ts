@@ -41,6 +41,8 @@ export interface LeafWindow {
   readonly to: number;
   readonly filter: SearchFilter;
   readonly results: readonly SearchResultWire[];
+  /** Divided from a window whose issues err throughout it, which time halves could not divide. */
+  readonly timeDense?: boolean;
 }
 
 export interface IncompleteWindow {
@@ -390,7 +392,13 @@ export async function enumerateBucket(
 
   const settle = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
     if (!isSaturated(response.data.length)) {
-      leaves.push({ from: window.from, to: window.to, filter: window.filter, results: response.data });
+      leaves.push({
+        from: window.from,
+        to: window.to,
+        filter: window.filter,
+        results: response.data,
+        ...(window.timeDense ? { timeDense: true } : {}),
+      });
       return;
     }
     const split = chooseSplit(

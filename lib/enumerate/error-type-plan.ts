@@ -134,7 +134,8 @@ function observeTimeWindows(
     { service: string; errorType: string; searches: number; windows: Map<string, WindowIssues> }
   >();
   for (const leaf of leaves) {
-    if (leaf.to - leaf.from >= bucketLength) continue;
+    // A whole-bucket leaf says how often its issues err only when time could not divide them: throughout.
+    if (leaf.to - leaf.from >= bucketLength && !leaf.timeDense) continue;
     // Every error type a clause names in full, whether searched alone or sharing the window.
     const named = clausesOf(leaf.filter).flatMap(({ includeServices, includeErrorTypes }) =>
       (includeServices ?? []).flatMap((service) =>

@@ -225,6 +225,34 @@ describe('an error type too big for one search', () => {
     expect(throughout.services.get('app')?.errorRates?.get('Crash')).toBeGreaterThan(20);
   });
 
+  it('takes a type that time halves could not divide, searched whole by facet instead, to err throughout', () => {
+    // Divided by state over the whole bucket after its halves saturated with the same issues: without
+    // this, the next bucket searched it whole, by track and in halves again before dividing it by state.
+    const byState = (states: string[], numbers: number[]) => ({
+      from: bucket.start,
+      to: bucket.end,
+      filter: { includeServices: ['app'], includeErrorTypes: ['Crash'], states },
+      results: numbers.map((number) => ({
+        id: `app-Crash-${number}`,
+        type: 'error_tracking_search_result',
+        attributes: {},
+      })),
+    });
+    const leaves = [byState(['OPEN'], range(0, 90)), byState(['RESOLVED'], range(90, 140))];
+    const unmarked = observeErrorTypes(leaves, serviceOf, typeOf, bucket).services.get('app');
+    expect(unmarked?.errorRates).toBeUndefined();
+    const throughout = observeErrorTypes(
+      leaves.map((leaf) => ({ ...leaf, timeDense: true })),
+      serviceOf,
+      typeOf,
+      bucket,
+    ).services.get('app');
+    const rate = throughout?.errorRates?.get('Crash');
+    expect(rate).toBeGreaterThan(20);
+    const plan = planOf({ Crash: 140 }, { errorRates: new Map([['Crash', rate!]]) });
+    expect(plan.windowOf([plan.pieceOf('app', 'Crash')!]).timeDense).toBe(true);
+  });
+
   it('measures each error type of a time window that several shared', () => {
     // Crash and Hang searched together in each quarter (`@error.type:(Crash OR Hang)`), and a packed
     // search whose clauses name a type of another service.

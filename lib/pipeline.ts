@@ -47,7 +47,8 @@ export interface ExportOptions {
    * Whether a window may be divided by `states`. The field accepts only the documented states, so a search
    * by state cannot find an issue in a newer one the run has not seen: checks make that unlikely, not
    * impossible. Without state splits, a window nothing else divides is divided by time and, failing that,
-   * declared incomplete, so a complete run is a proof. @default true
+   * declared incomplete, so a complete run does not depend on every issue being in a documented state.
+   * @default true
    */
   readonly stateSplits?: boolean;
 }

@@ -16,8 +16,8 @@ Usage:
 Times are ISO-8601 (2026-11-01T00:00:00Z), epoch milliseconds, or relative (now, now-6h).
 The range is widened to whole UTC buckets, so a re-run overwrites the same files.
 --no-state-splits never divides a window by issue state: a search by state cannot see an issue in a
-state newer than the documented five, so without them a complete run is a proof (windows only states
-could divide are declared incomplete instead).
+state newer than the documented five, so without them a complete run does not depend on every issue
+being in a documented state (windows only states could divide are declared incomplete instead).
 
 Environment:
   DD_API_KEY, DD_APP_KEY   Datadog keys; the application key needs error_tracking_read

@@ -103,9 +103,9 @@ export interface ErrorTrackingExportStackProps extends StackProps {
   readonly concurrency?: number;
   /**
    * Whether a window may be divided by issue state (`STATE_SPLITS`). A search by state cannot see an issue
-   * in a state newer than the documented five, so with `false` a complete run does not depend on every issue
-   * being in a documented state; a window only
-   * states could divide is then declared incomplete, and busy services cost more searches.
+   * in a state newer than the documented five, so with `false` a complete run does not depend on every
+   * issue being in a documented state; a window only states could divide is then declared incomplete, and
+   * busy services cost more searches.
    * @default true
    */
   readonly stateSplits?: boolean;

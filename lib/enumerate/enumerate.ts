@@ -33,6 +33,7 @@ import {
   type SearchWindow,
   SPLIT_KINDS,
   type SplitKind,
+  trackSplit,
 } from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
@@ -473,13 +474,17 @@ export async function enumerateBucket(
       );
       if (byFacet && byFacet.kind !== 'time') return settle(throughout, response);
     }
-    // Every part finishes before a failure goes up: a bucket that starts over must not receive a part's
-    // leaves afterwards.
-    const outcomes = await Promise.allSettled(
-      split.windows.map((part, index) =>
-        settle(continuous ? { ...part, timeDense: true } : part, responses[index]!),
-      ),
+    await settleAll(
+      split.windows.map((part) => (continuous ? { ...part, timeDense: true } : part)),
+      responses,
     );
+  };
+  /**
+   * Settles the parts of a divided window. Every part finishes before a failure goes up: a bucket that
+   * starts over must not receive a part's leaves afterwards.
+   */
+  const settleAll = async (parts: readonly SearchWindow[], responses: readonly SearchResponseWire[]) => {
+    const outcomes = await Promise.allSettled(parts.map((part, index) => settle(part, responses[index]!)));
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -512,6 +517,19 @@ export async function enumerateBucket(
     await settle(window, response);
     return true;
   };
+  /**
+   * A window of issues erring throughout, too many for one search, divided by track without being searched
+   * whole: its saturated search would have been divided so, since neither time nor one service's sample
+   * would come first (see `chooseSplit`).
+   */
+  const divideUnsearched = async (window: SearchWindow): Promise<boolean> => {
+    const split = context.unavailableSplits.has('track') ? undefined : trackSplit(window, scope);
+    if (!split || searches + split.windows.length > context.maxSearchesPerBucket) return false;
+    const responses = await Promise.all(split.windows.map((part) => searchPlanned(part)));
+    splits.track += 1;
+    await settleAll(split.windows, responses);
+    return true;
+  };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
   const runPlan = async (current: BucketPlan): Promise<unknown> => {
     try {
@@ -524,6 +542,7 @@ export async function enumerateBucket(
       settle,
       issueOf: context.issueOf,
       affordable: () => searches + 1 <= context.maxSearchesPerBucket,
+      divideUnsearched,
       abandon: (window) =>
         declareIncomplete(
           window,

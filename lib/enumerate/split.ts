@@ -355,7 +355,7 @@ function timeSplit(window: SearchWindow): Split | undefined {
   };
 }
 
-function trackSplit(window: SearchWindow, scope: SearchScope): Split | undefined {
+export function trackSplit(window: SearchWindow, scope: SearchScope): Split | undefined {
   // Tracks partition persona ALL only; under another persona a track search would drop the persona.
   if (scope.track || (scope.persona ?? 'ALL') !== 'ALL' || window.filter.track) return undefined;
   return {

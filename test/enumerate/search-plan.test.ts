@@ -12,9 +12,13 @@ function bucketOf(
   planned: Record<string, number>,
   options: Pick<BucketPlan, 'togetherFirst' | 'divisibleByTime' | 'divideByTime' | 'classes'> & {
     budget?: number;
+    /** Services whose issues err throughout: searched alone, their window says so. */
+    erringThroughout?: readonly string[];
+    /** What the caller answers when asked to divide a window without searching it. */
+    dividesUnsearched?: boolean;
   } = {},
 ) {
-  const { budget, ...planOptions } = options;
+  const { budget, erringThroughout = [], dividesUnsearched, ...planOptions } = options;
   const services = Object.keys(planned);
   const all = Object.entries(issues).flatMap(([service, count]) =>
     Array.from({ length: count }, (_, index) => ({ id: `${service}-${index}`, service })),
@@ -26,6 +30,7 @@ function bucketOf(
       from: 0,
       to: HOUR,
       filter: { includeServices: pieces.map((piece) => services[piece]!) },
+      ...(pieces.length === 1 && erringThroughout.includes(services[pieces[0]!]!) ? { timeDense: true } : {}),
     }),
     pieceOf: (service) => (service === undefined ? undefined : services.indexOf(service)),
     ...planOptions,
@@ -33,6 +38,7 @@ function bucketOf(
   const searched: SearchWindow[] = [];
   const settled: Array<{ window: SearchWindow; found: number }> = [];
   const abandoned: SearchWindow[] = [];
+  const dividedUnsearched: SearchWindow[] = [];
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
     searched.push(window);
     const matching = all.filter((issue) =>
@@ -62,8 +68,16 @@ function bucketOf(
       abandon: (window) => {
         abandoned.push(window);
       },
+      ...(dividesUnsearched === undefined
+        ? {}
+        : {
+            divideUnsearched: async (window: SearchWindow) => {
+              if (dividesUnsearched) dividedUnsearched.push(window);
+              return dividesUnsearched;
+            },
+          }),
     });
-  return { run, searched, settled, abandoned };
+  return { run, searched, settled, abandoned, dividedUnsearched };
 }
 
 const servicesOf = (window: SearchWindow) => window.filter.includeServices ?? [];
@@ -154,6 +168,22 @@ describe('searching a plan', () => {
     // The bucket is twice its plan: once `a`'s saturated search says so, no two of the others are packed
     // together. Before, they were packed by the plan alone, and the first two saturated a search.
     expect(bucket.searched.map(servicesOf)).toEqual([['a'], ['b'], ['c'], ['d'], ['e']]);
+  });
+
+  it('has the caller divide a piece erring throughout and expected to fill a search without searching it whole', async () => {
+    const dense = { erringThroughout: ['a'], dividesUnsearched: true };
+    const bucket = bucketOf({ a: 150, b: 40 }, { a: 140, b: 40 }, dense);
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.dividedUnsearched.map(servicesOf)).toEqual([['a']]);
+    expect(bucket.searched.map(servicesOf)).toEqual([['b']]);
+    // Expected to fit a search, it is searched; so is one the caller cannot divide unsearched.
+    const fits = bucketOf({ a: 80, b: 40 }, { a: 80, b: 40 }, dense);
+    await fits.run();
+    expect(fits.dividedUnsearched).toEqual([]);
+    expect(fits.searched.map(servicesOf)).toContainEqual(['a']);
+    const refused = bucketOf({ a: 150, b: 40 }, { a: 140, b: 40 }, { ...dense, dividesUnsearched: false });
+    await refused.run();
+    expect(refused.searched.map(servicesOf)).toContainEqual(['a']);
   });
 
   it('gives a piece that saturates alone to the caller to divide by other means', async () => {

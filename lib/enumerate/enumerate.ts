@@ -34,6 +34,7 @@ import {
   SPLIT_KINDS,
   type SplitKind,
   trackSplit,
+  withClauses,
 } from './split';
 
 /** A window whose search came back under the cap, or one declared incomplete: its results are final. */
@@ -518,16 +519,55 @@ export async function enumerateBucket(
     return true;
   };
   /**
-   * A window of issues erring throughout, too many for one search, divided by track without being searched
-   * whole: its saturated search would have been divided so, since neither time nor one service's sample
-   * would come first (see `chooseSplit`).
+   * Windows of the whole bucket, each of issues erring throughout and too many for one search, divided by
+   * track without being searched whole: their saturated searches would have been divided so, since
+   * neither time nor one service's sample comes first (see `chooseSplit`). Each track is searched once
+   * for all of them together, so a track they hardly err in costs one search, not one each; a track that
+   * saturates so is searched for each window apart.
    */
-  const divideUnsearched = async (window: SearchWindow): Promise<boolean> => {
-    const split = context.unavailableSplits.has('track') ? undefined : trackSplit(window, scope);
+  const divideUnsearched = async (windows: readonly SearchWindow[]): Promise<boolean> => {
+    const [first] = windows;
+    if (!first || context.unavailableSplits.has('track')) return false;
+    const together: SearchWindow = {
+      from: first.from,
+      to: first.to,
+      filter: withClauses(
+        {},
+        windows.flatMap((window) => clausesOf(window.filter)),
+      ),
+      timeDense: true,
+    };
+    const split = trackSplit(together, scope);
     if (!split || searches + split.windows.length > context.maxSearchesPerBucket) return false;
     const responses = await Promise.all(split.windows.map((part) => searchPlanned(part)));
     splits.track += 1;
-    await settleAll(split.windows, responses);
+    const leaves: Promise<void>[] = [];
+    for (const [index, part] of split.windows.entries()) {
+      const response = responses[index]!;
+      // A track that saturates for one window alone is divided further like any saturated window.
+      if (!isSaturated(response.data.length) || windows.length === 1) {
+        leaves.push(settle(part, response));
+        continue;
+      }
+      const apart = windows.map((window) => ({
+        ...window,
+        filter: { ...window.filter, track: part.filter.track },
+      }));
+      if (searches + apart.length > context.maxSearchesPerBucket) {
+        declareIncomplete(
+          part,
+          response.data,
+          `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`,
+        );
+        continue;
+      }
+      leaves.push(
+        Promise.all(apart.map((window) => searchPlanned(window))).then((found) => settleAll(apart, found)),
+      );
+    }
+    const outcomes = await Promise.allSettled(leaves);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     return true;
   };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */

@@ -60,10 +60,11 @@ export interface PlanSearchCallbacks {
   /** Records a window left unsearched because the bucket's budget ran out. */
   abandon(window: SearchWindow): void;
   /**
-   * Divides a window without searching it whole first, as its saturated search would have been divided;
-   * false when that needs what the search would show (or cannot be afforded), so it is searched after all.
+   * Divides windows of the whole bucket without searching them whole first, as their saturated searches
+   * would have been divided; false when that needs what the searches would show (or cannot be afforded),
+   * so they are searched after all.
    */
-  divideUnsearched?(window: SearchWindow): Promise<boolean>;
+  divideUnsearched?(windows: readonly SearchWindow[]): Promise<boolean>;
 }
 
 /**
@@ -108,18 +109,11 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
 
   /** Searches packed pieces; `packed` is the size each was packed as. */
   const searchPieces = async (pieces: readonly number[], packed: readonly number[], window: SearchWindow) => {
-    const expected = pieces.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
-    // A piece whose issues err throughout, expected far over the cap, would only saturate searched whole.
-    const sureToSaturate =
-      window.timeDense && pieces.length === 1 && packed[0]! >= SEARCH_RESULT_CAP * SURELY_SATURATED;
-    if (sureToSaturate && (await callbacks.divideUnsearched?.(window))) {
-      growthEstimate.observeSaturated(expected);
-      return;
-    }
     const response = await callbacks.search(window);
     const counts = countByPiece(plan, response, callbacks.issueOf, window.filter.track);
     // Pieces searched again after a saturated search count too: a burst shows first as saturated
     // searches, which bound growth only from below, and then as the counts of the pieces searched again.
+    const expected = pieces.reduce((sum, piece) => sum + plan.pieces[piece]!, 0);
     const saturated = isSaturated(response.data.length);
     if (!saturated)
       growthEstimate.observe(
@@ -186,11 +180,30 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       : firstSearchLimit(plan.pieces.reduce((sum, issues) => sum + issues, 0));
   const divisible = plan.divisibleByTime ?? new Set<number>();
   let dividedByTime = false;
+  let dividedUnsearched = false;
   while (pending.size > 0 && failures.length === 0) {
     const ready = [...pending].filter((piece) => !divisible.has(piece));
     if (ready.length === 0 && !dividedByTime) {
       dividedByTime = true;
       await searchInTime([...pending]);
+      if (pending.size === 0 || failures.length > 0) break;
+    }
+    if (ready.length === 0 && !dividedUnsearched && callbacks.divideUnsearched) {
+      dividedUnsearched = true;
+      // Pieces whose issues err throughout, expected to fill a search: searched whole, each would only
+      // saturate. They are divided together, last, once the bucket's growth is known.
+      const windows = new Map<number, SearchWindow>();
+      for (const piece of pending) {
+        const window = plan.windowOf([piece]);
+        if (window.timeDense && sizeOf(piece, limit) >= SEARCH_RESULT_CAP * SURELY_SATURATED)
+          windows.set(piece, window);
+      }
+      try {
+        if (windows.size > 0 && (await callbacks.divideUnsearched([...windows.values()])))
+          for (const piece of windows.keys()) pending.delete(piece);
+      } catch (error) {
+        failures.push(error);
+      }
       if (pending.size === 0 || failures.length > 0) break;
     }
     const packable = ready.length > 0 ? ready : [...pending];

@@ -8,6 +8,7 @@ import {
   type EnumerationContext,
   enumerateBucket,
 } from '../../lib/enumerate/enumerate';
+import { planByErrorType } from '../../lib/enumerate/error-type-plan';
 import { type CheckedFacet, SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
 import { buildSearchQuery, type SearchFilter } from '../../lib/enumerate/query';
 import { MAX_SERVICES_EXCLUDED, type SplitKind } from '../../lib/enumerate/split';
@@ -611,5 +612,91 @@ describe('a bucket with nothing to plan from', () => {
     expectEveryIssueOnce(enumeration, issues);
     // 360 issues need 4 searches at least; halving blindly by service and error type took 10 here.
     expect(enumeration.searches).toBeLessThanOrEqual(9);
+  });
+});
+
+describe('error types whose issues err throughout', () => {
+  it('divides those too big for one search by track without searching each whole, each track once for all', async () => {
+    // Two error types of one service, 150 issues each, every one erring all hour on the rum track, 90 open
+    // and 60 resolved: the bucket before measured them erring throughout.
+    const issues = ['Crash', 'Hang'].flatMap((errorType) =>
+      Array.from({ length: 150 }, (_, index) => ({
+        id: `${errorType}-${index}`,
+        errorType,
+        state: index < 90 ? 'OPEN' : 'RESOLVED',
+      })),
+    );
+    const byId = new Map(issues.map((issue) => [issue.id, issue]));
+    const searched: SearchRequestAttributes[] = [];
+    const api = apiAnswering(
+      (attributes) =>
+        issues
+          .filter(
+            (issue) =>
+              (attributes.track === undefined || attributes.track === 'rum') &&
+              (attributes.states === undefined || attributes.states.includes(issue.state)) &&
+              matchesQuery(parseQuery(attributes.query), {
+                service: 'app',
+                platform: '',
+                languages: [],
+                errorType: issue.errorType,
+              }),
+          )
+          .slice(0, 100)
+          .map((issue) => issue.id),
+      searched,
+    );
+    const issueOf = (issueId: string): IssueWire => ({
+      id: issueId,
+      type: 'issue',
+      attributes: {
+        service: 'app',
+        error_type: byId.get(issueId)!.errorType,
+        state: byId.get(issueId)!.state,
+      },
+    });
+    const throughout = new Map([
+      ['Crash', 1000],
+      ['Hang', 1000],
+    ]);
+    const plan = planByErrorType(
+      {
+        services: new Map([
+          [
+            'app',
+            {
+              total: 300,
+              byType: new Map([
+                ['Crash', 150],
+                ['Hang', 150],
+              ]),
+              untyped: 0,
+              newTypes: 0,
+              errorRates: throughout,
+            },
+          ],
+        ]),
+        withoutService: 0,
+        totalIssues: 300,
+      },
+      bucket,
+    );
+    const enumeration = await enumerateBucket({ ...context(api), issueOf }, scope, bucket, plan);
+    expectEveryIssueOnce(enumeration, issues);
+    // Neither type is searched whole; trace, logs and rum are each searched once for both, rum then for
+    // each (it saturates), and each is divided by state.
+    const namesOne = (attributes: SearchRequestAttributes) =>
+      /(?<!-)@error\.type:(Crash|Hang)/.test(attributes.query);
+    const namesBoth = (attributes: SearchRequestAttributes) =>
+      /(?<!-)@error\.type:Crash\b/.test(attributes.query) &&
+      /(?<!-)@error\.type:Hang\b/.test(attributes.query);
+    expect(searched.filter((attributes) => namesOne(attributes) && !attributes.track)).toEqual([]);
+    expect(
+      searched
+        .filter(namesBoth)
+        .map((attributes) => attributes.track)
+        .sort(),
+    ).toEqual(['logs', 'rum', 'trace']);
+    expect(searched.filter((attributes) => attributes.states).length).toBe(4);
   });
 });

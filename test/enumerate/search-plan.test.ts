@@ -71,8 +71,8 @@ function bucketOf(
       ...(dividesUnsearched === undefined
         ? {}
         : {
-            divideUnsearched: async (window: SearchWindow) => {
-              if (dividesUnsearched) dividedUnsearched.push(window);
+            divideUnsearched: async (windows: readonly SearchWindow[]) => {
+              if (dividesUnsearched) dividedUnsearched.push(...windows);
               return dividesUnsearched;
             },
           }),

@@ -38,7 +38,7 @@ function bucketOf(
   const searched: SearchWindow[] = [];
   const settled: Array<{ window: SearchWindow; found: number }> = [];
   const abandoned: SearchWindow[] = [];
-  const dividedUnsearched: SearchWindow[] = [];
+  const dividedUnsearched: SearchWindow[][] = [];
   const search = async (window: SearchWindow): Promise<SearchResponseWire> => {
     searched.push(window);
     const matching = all.filter((issue) =>
@@ -72,7 +72,7 @@ function bucketOf(
         ? {}
         : {
             divideUnsearched: async (windows: readonly SearchWindow[]) => {
-              if (dividesUnsearched) dividedUnsearched.push(...windows);
+              if (dividesUnsearched) dividedUnsearched.push([...windows]);
               return dividesUnsearched;
             },
           }),
@@ -171,10 +171,16 @@ describe('searching a plan', () => {
   });
 
   it('has the caller divide a piece erring throughout and expected to fill a search without searching it whole', async () => {
-    const dense = { erringThroughout: ['a'], dividesUnsearched: true };
+    // Like any type measured in time windows, it is a piece time may divide; erring throughout, it cannot.
+    const dense = {
+      erringThroughout: ['a'],
+      dividesUnsearched: true,
+      divisibleByTime: new Set([0]),
+      divideByTime: () => undefined,
+    };
     const bucket = bucketOf({ a: 150, b: 40 }, { a: 140, b: 40 }, dense);
     expect(await bucket.run()).toEqual([]);
-    expect(bucket.dividedUnsearched.map(servicesOf)).toEqual([['a']]);
+    expect(bucket.dividedUnsearched.map((windows) => windows.map(servicesOf))).toEqual([[['a']]]);
     expect(bucket.searched.map(servicesOf)).toEqual([['b']]);
     // Expected to fit a search, it is searched; so is one the caller cannot divide unsearched.
     const fits = bucketOf({ a: 80, b: 40 }, { a: 80, b: 40 }, dense);
@@ -184,6 +190,22 @@ describe('searching a plan', () => {
     const refused = bucketOf({ a: 150, b: 40 }, { a: 140, b: 40 }, { ...dense, dividesUnsearched: false });
     await refused.run();
     expect(refused.searched.map(servicesOf)).toContainEqual(['a']);
+  });
+
+  it('has the caller divide every such piece together, once the others are searched', async () => {
+    const bucket = bucketOf(
+      { a: 150, b: 150, c: 40 },
+      { a: 140, b: 140, c: 40 },
+      {
+        erringThroughout: ['a', 'b'],
+        dividesUnsearched: true,
+        divisibleByTime: new Set([0, 1]),
+        divideByTime: () => undefined,
+      },
+    );
+    expect(await bucket.run()).toEqual([]);
+    expect(bucket.searched.map(servicesOf)).toEqual([['c']]);
+    expect(bucket.dividedUnsearched.map((windows) => windows.map(servicesOf))).toEqual([[['a'], ['b']]]);
   });
 
   it('gives a piece that saturates alone to the caller to divide by other means', async () => {

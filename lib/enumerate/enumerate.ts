@@ -240,6 +240,15 @@ export function emptySplitCounts(): Record<SplitKind, number> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Waits for every piece of work and throws the first failure: a bucket that starts over must not receive
+ * a piece's leaves after it has.
+ */
+async function allOrFirstFailure(work: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** How an incomplete window's reason names a split the run could not use. */
 const SPLIT_NAMES: Record<SplitKind, string> = {
   time: 'time',
@@ -268,6 +277,7 @@ export async function enumerateBucket(
   let searches = 0;
   let searchesByState = 0;
   const sightings = new BucketSightings();
+  const budgetExhausted = `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`;
 
   const longerThanAccepted = (query: string) =>
     query.length > Math.max(LONG_QUERY, context.longestAcceptedQuery.value);
@@ -438,11 +448,7 @@ export async function enumerateBucket(
       return settle(window, response);
     }
     if (searches + split.windows.length > context.maxSearchesPerBucket) {
-      declareIncomplete(
-        window,
-        response.data,
-        `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`,
-      );
+      declareIncomplete(window, response.data, budgetExhausted);
       return;
     }
     let responses: SearchResponseWire[];
@@ -480,15 +486,9 @@ export async function enumerateBucket(
       responses,
     );
   };
-  /**
-   * Settles the parts of a divided window. Every part finishes before a failure goes up: a bucket that
-   * starts over must not receive a part's leaves afterwards.
-   */
-  const settleAll = async (parts: readonly SearchWindow[], responses: readonly SearchResponseWire[]) => {
-    const outcomes = await Promise.allSettled(parts.map((part, index) => settle(part, responses[index]!)));
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
+  /** Settles the parts of a divided window, every part finished before a failure goes up. */
+  const settleAll = (parts: readonly SearchWindow[], responses: readonly SearchResponseWire[]) =>
+    allOrFirstFailure(parts.map((part, index) => settle(part, responses[index]!)));
 
   /**
    * A plan names error types only after the API accepted them. Should it refuse them after all, the
@@ -541,12 +541,12 @@ export async function enumerateBucket(
     if (!split || searches + split.windows.length > context.maxSearchesPerBucket) return false;
     const responses = await Promise.all(split.windows.map((part) => searchPlanned(part)));
     splits.track += 1;
-    const leaves: Promise<void>[] = [];
+    const work: Promise<void>[] = [];
     for (const [index, part] of split.windows.entries()) {
       const response = responses[index]!;
       // A track that saturates for one window alone is divided further like any saturated window.
       if (!isSaturated(response.data.length) || windows.length === 1) {
-        leaves.push(settle(part, response));
+        work.push(settle(part, response));
         continue;
       }
       const apart = windows.map((window) => ({
@@ -554,20 +554,14 @@ export async function enumerateBucket(
         filter: { ...window.filter, track: part.filter.track },
       }));
       if (searches + apart.length > context.maxSearchesPerBucket) {
-        declareIncomplete(
-          part,
-          response.data,
-          `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`,
-        );
+        declareIncomplete(part, response.data, budgetExhausted);
         continue;
       }
-      leaves.push(
+      work.push(
         Promise.all(apart.map((window) => searchPlanned(window))).then((found) => settleAll(apart, found)),
       );
     }
-    const outcomes = await Promise.allSettled(leaves);
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allOrFirstFailure(work);
     return true;
   };
   /** Searches a plan to the end, every search settled, and returns the first failure, if any. */
@@ -583,12 +577,7 @@ export async function enumerateBucket(
       issueOf: context.issueOf,
       affordable: () => searches + 1 <= context.maxSearchesPerBucket,
       divideUnsearched,
-      abandon: (window) =>
-        declareIncomplete(
-          window,
-          [],
-          `search budget of ${context.maxSearchesPerBucket} per bucket exhausted`,
-        ),
+      abandon: (window) => declareIncomplete(window, [], budgetExhausted),
     });
     return failures.find((failure) => failure instanceof PlanRefusedError) ?? failures[0];
   };

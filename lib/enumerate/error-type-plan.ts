@@ -326,9 +326,10 @@ export function timeDivision(
   return (issues, exactly) => {
     const shareErring = (windows: number) => 1 - Math.exp(-errorRate / windows);
     const perWindow = (windows: number) => issues * shareErring(windows);
-    const tooMany = (windows: number) =>
-      perWindow(windows) >
-      (shareErring(windows) >= CONTINUOUS_SHARE ? CONTINUOUS_WINDOW_LIMIT : TIME_WINDOW_LIMIT);
+    const tooMany = (windows: number) => {
+      const share = shareErring(windows);
+      return issues * share > (share >= CONTINUOUS_SHARE ? CONTINUOUS_WINDOW_LIMIT : TIME_WINDOW_LIMIT);
+    };
     let windows = exactly ?? 2;
     while (exactly === undefined && tooMany(windows) && windows < maxWindows) windows += 1;
     if (tooMany(windows) || windows > maxWindows) return undefined;

@@ -85,6 +85,12 @@ export interface BucketPlan {
    * the pieces only divide the bucket should that search saturate.
    */
   readonly togetherFirst?: boolean;
+  /**
+   * The share of the bucket before's issues that erred fewer than `count` times in it. A saturated search
+   * shows the loudest 100 issues; when even the quietest of them erred that often (in a burst, say), the
+   * issues as quiet as most were in the bucket before are all still hidden behind them.
+   */
+  quieterShare?(count: number): number;
 }
 
 /**
@@ -625,6 +631,8 @@ export class ServiceDensityModel {
   private readonly stateActivity = new Map<string, IssueActivity>();
   /** Scopes that showed an issue in a state the `states` field does not accept: never divided by state. */
   private readonly undocumentedStates = new Set<string>();
+  /** Each issue's errors in the latest bucket recorded, fewest first. */
+  private readonly issueErrors = new Map<string, readonly number[]>();
 
   record(
     scope: SearchScope,
@@ -644,6 +652,7 @@ export class ServiceDensityModel {
       leaf.results.some((result) => stateGroupOf(stateOf(result.id)) === undefined),
     );
     if (undocumented) this.undocumentedStates.add(key);
+    this.issueErrors.set(key, errorsByIssue(leaves));
     if (!errorTypesAccepted) {
       this.latest.set(key, observeServices(bucket, leaves, serviceOf, stateOf));
       // Issue by issue, by state group in place of error type: what the plan divides busy services by.
@@ -683,7 +692,14 @@ export class ServiceDensityModel {
    * doubles as the remainder (`-service:(every other known service)`), which also catches services never
    * seen before, at no extra search.
    */
-  plan(
+  plan(...args: Parameters<ServiceDensityModel['planFromObservation']>): BucketPlan {
+    const plan = this.planFromObservation(...args);
+    const errors = this.issueErrors.get(describeScope(args[0]));
+    if (plan.discover || !errors || errors.length === 0) return plan;
+    return { ...plan, quieterShare: (count) => fewerThan(errors, count) / errors.length };
+  }
+
+  private planFromObservation(
     scope: SearchScope,
     bucket: Bucket,
     /** States the run has seen so far; one the `states` field does not accept stops division by state. */
@@ -770,4 +786,25 @@ export class ServiceDensityModel {
     }
     return windows;
   }
+}
+
+/** Each issue's errors in a bucket (summed over the windows it was found in), fewest first. */
+function errorsByIssue(leaves: readonly LeafWindow[]): number[] {
+  const errors = new Map<string, number>();
+  for (const leaf of leaves)
+    for (const result of leaf.results)
+      errors.set(result.id, (errors.get(result.id) ?? 0) + (result.attributes.total_count ?? 0));
+  return [...errors.values()].sort((a, b) => a - b);
+}
+
+/** How many of the ascending `values` are below `limit`. */
+function fewerThan(values: readonly number[], limit: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle]! < limit) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

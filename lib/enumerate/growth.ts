@@ -94,14 +94,17 @@ export class GrowthEstimate {
     );
   }
 
-  /** A saturated search expected to hold `expected` issues: it held at least the cap. */
-  observeSaturated(expected: number): void {
+  /**
+   * A saturated search expected to hold `expected` issues: it held at least the cap, or `atLeast` when
+   * what it showed says more.
+   */
+  observeSaturated(expected: number, atLeast = SEARCH_RESULT_CAP): void {
     if (expected <= 0) return;
     this.add(
       this.grid.growths.map((growth) => {
         const mean = growth * expected;
         const spread = Math.sqrt(OVERDISPERSION * mean + 1);
-        return Math.log(Math.max(1e-300, upperTail((SEARCH_RESULT_CAP - 0.5 - mean) / spread)));
+        return Math.log(Math.max(1e-300, upperTail((atLeast - 0.5 - mean) / spread)));
       }),
     );
   }

@@ -98,11 +98,18 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       ? limit
       : Math.max(shown.get(piece) ?? 0, plan.pieces[piece]! * growthEstimate.value);
 
+  /** The issues a saturated search expected to hold `expected` matched at least, going by what it showed. */
+  const matchedAtLeast = (response: SearchResponseWire, expected: number) => {
+    const quietest = Math.min(...response.data.map((result) => result.attributes.total_count ?? 0));
+    if (!plan.quieterShare || !Number.isFinite(quietest)) return SEARCH_RESULT_CAP;
+    return SEARCH_RESULT_CAP + expected * plan.quieterShare(quietest);
+  };
+
   const searchFixed = async (window: ExpectedWindow) => {
     const { expected, ...searched } = window;
     const response = await callbacks.search(searched);
     const found = response.data.length;
-    if (isSaturated(found)) growthEstimate.observeSaturated(expected);
+    if (isSaturated(found)) growthEstimate.observeSaturated(expected, matchedAtLeast(response, expected));
     else growthEstimate.observe(expected, found);
     keep(callbacks.settle(searched, response));
   };
@@ -122,18 +129,22 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       );
     if (!saturated || pieces.length === 1) {
       // A piece saturating alone is divided by the caller, but says as much about growth as any search.
-      if (saturated) growthEstimate.observeSaturated(expected);
+      if (saturated) growthEstimate.observeSaturated(expected, matchedAtLeast(response, expected));
       keep(callbacks.settle(window, response));
       return;
     }
     // The search held at least 100 issues, so every piece is likely bigger than it was packed as, even
     // one the search did not show, and at least as big as what it showed.
+    const atLeast = matchedAtLeast(response, expected);
     const packedTotal = packed.reduce((sum, size) => sum + size, 0);
-    const proven = packedTotal > 0 ? Math.max(1, (SEARCH_RESULT_CAP * SATURATED_MARGIN) / packedTotal) : 1;
+    const proven =
+      packedTotal > 0
+        ? Math.max(1, Math.max(SEARCH_RESULT_CAP * SATURATED_MARGIN, atLeast) / packedTotal)
+        : 1;
     const sizes = pieces.map((piece, index) =>
       Math.max((counts.get(piece) ?? 0) * SATURATED_MARGIN, packed[index]! * proven),
     );
-    growthEstimate.observeSaturated(expected);
+    growthEstimate.observeSaturated(expected, atLeast);
     pieces.forEach((piece, index) => {
       shown.set(piece, Math.max(shown.get(piece) ?? 0, sizes[index]!));
       saturations.set(piece, (saturations.get(piece) ?? 0) + 1);

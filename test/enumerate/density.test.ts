@@ -72,6 +72,33 @@ describe('planning a bucket from the one before', () => {
     ]);
   });
 
+  it("tells the plan how many of the bucket before's issues erred fewer times than a given count", () => {
+    const model = new ServiceDensityModel();
+    const quiet = leaf(0, HOUR, { includeServices: ['a'] }, 'a', 30);
+    const halves = [
+      leaf(0, HOUR / 2, { excludeServices: ['a'] }, 'b', 10),
+      leaf(HOUR / 2, HOUR, { excludeServices: ['a'] }, 'b', 10),
+    ];
+    // The second half finds the first half's issues again: each issue's errors add up over the windows.
+    const loud = {
+      ...quiet,
+      results: quiet.results.slice(0, 10).map((result) => ({ ...result, attributes: { total_count: 5 } })),
+    };
+    model.record(
+      scope,
+      { start: 0, end: HOUR },
+      [loud, leaf(0, HOUR, { includeServices: ['a'] }, 'a', 20, 10), ...halves],
+      factsOf((id) => serviceOfIssue.get(id)),
+      false,
+    );
+    const plan = model.plan(scope, { start: HOUR, end: 2 * HOUR });
+    // 40 issues: 20 of `a` erred once, 10 of `b` twice, 10 of `a` five times.
+    expect(plan.quieterShare?.(1)).toBe(0);
+    expect(plan.quieterShare?.(2)).toBe(0.5);
+    expect(plan.quieterShare?.(5)).toBe(0.75);
+    expect(plan.quieterShare?.(6)).toBe(1);
+  });
+
   it('packs services, splits big ones by track, divides the densest into equal time windows, and folds the remainder into a group', () => {
     const model = new ServiceDensityModel();
     const bucket = { start: 0, end: HOUR };

@@ -19,6 +19,15 @@ describe('estimating how much busier than planned a bucket is', () => {
     expect(many.value).toBeLessThan(1.31);
   });
 
+  it('reads a saturated search said to have matched more than the cap as that much growth at least', () => {
+    const cap = new GrowthEstimate(0.6);
+    cap.observeSaturated(70);
+    const more = new GrowthEstimate(0.6);
+    more.observeSaturated(70, 165);
+    expect(cap.value).toBeLessThan(1.7);
+    expect(more.value).toBeGreaterThan(165 / 70);
+  });
+
   it('reads a saturated search packed far below the cap as a burst, and one packed near it as noise', () => {
     const farBelow = new GrowthEstimate(0.6);
     farBelow.observeSaturated(67);

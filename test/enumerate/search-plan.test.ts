@@ -10,15 +10,20 @@ const HOUR = 3_600_000;
 function bucketOf(
   issues: Record<string, number>,
   planned: Record<string, number>,
-  options: Pick<BucketPlan, 'togetherFirst' | 'divisibleByTime' | 'divideByTime' | 'classes'> & {
+  options: Pick<
+    BucketPlan,
+    'togetherFirst' | 'divisibleByTime' | 'divideByTime' | 'classes' | 'quieterShare'
+  > & {
     budget?: number;
+    /** How many times every issue erred in the bucket. */
+    errorsPerIssue?: number;
     /** Services whose issues err throughout: searched alone, their window says so. */
     erringThroughout?: readonly string[];
     /** What the caller answers when asked to divide a window without searching it. */
     dividesUnsearched?: boolean;
   } = {},
 ) {
-  const { budget, erringThroughout = [], dividesUnsearched, ...planOptions } = options;
+  const { budget, erringThroughout = [], dividesUnsearched, errorsPerIssue = 1, ...planOptions } = options;
   const services = Object.keys(planned);
   const all = Object.entries(issues).flatMap(([service, count]) =>
     Array.from({ length: count }, (_, index) => ({ id: `${service}-${index}`, service })),
@@ -48,7 +53,7 @@ function bucketOf(
       data: matching.slice(0, 100).map((issue) => ({
         id: issue.id,
         type: 'error_tracking_search_result',
-        attributes: { total_count: 1 },
+        attributes: { total_count: errorsPerIssue },
       })),
     };
   };
@@ -151,6 +156,26 @@ describe('searching a plan', () => {
     // saturated searches as holding 120 issues, took twelve.
     expect(bucket.searched.length).toBe(7);
     expect(bucket.settled.map(({ found }) => found)).toEqual([70, 70, 70, 70, 70, 70]);
+  });
+
+  it('reads a saturated search whose quietest issue erred more often than most did in the bucket before as a burst', async () => {
+    // Twelve services planned at 10 issues hold 25 each, every issue erring 6 times: in the bucket before,
+    // 90 % of issues erred fewer times than that, so the 100 shown stand for about 160 of the 70 planned.
+    const services = [...'abcdefghijkl'];
+    const searchesWith = async (quieterShare?: (count: number) => number) => {
+      const bucket = bucketOf(
+        Object.fromEntries(services.map((service) => [service, 25])),
+        Object.fromEntries(services.map((service) => [service, 10])),
+        { errorsPerIssue: 6, ...(quieterShare ? { quieterShare } : {}) },
+      );
+      expect(await bucket.run()).toEqual([]);
+      expect(bucket.settled.reduce((sum, { found }) => sum + found, 0)).toBe(300);
+      return bucket.searched.length;
+    };
+    expect(await searchesWith((count) => (count > 2 ? 0.9 : 0))).toBe(5);
+    // Read as no more than the 100 shown (as when the quietest erred as often as most), one more search.
+    expect(await searchesWith((count) => (count > 6 ? 0.9 : 0))).toBe(6);
+    expect(await searchesWith()).toBe(6);
   });
 
   it('sizes the rest of a bucket a third as busy as planned (the hour after a burst) from its first search', async () => {

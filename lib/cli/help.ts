@@ -8,7 +8,7 @@ Usage:
   error-tracking-export demo
   error-tracking-export simulate [--port 8126] [--issues 3000] [--services 12] [--hours 24]
       [--distribution uniform|bursty|dense|collisions] [--seed 1] [--rate-limit 300/60]
-      [--odd-service-names] [--missing-included 0.05] [--unknown-enums 0.05]
+      [--odd-service-names] [--missing-included 0.05] [--unknown-enums 0.05] [--new-track 0.05]
       [--faults 0.05] [--latency 20] [--error-type-facet refused|dropped|unmatched|strict]
       [--states-field refused|ignored] [--max-query-length 4000]
   error-tracking-export query "<SQL>" [--out ./warehouse] [--format table|json]

@@ -78,6 +78,7 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     'odd-service-names': { type: 'boolean' },
     'missing-included': { type: 'string' },
     'unknown-enums': { type: 'string' },
+    'new-track': { type: 'string' },
     faults: { type: 'string' },
     latency: { type: 'string' },
     'error-type-facet': { type: 'string' },
@@ -103,6 +104,7 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     oddServiceNames: values['odd-service-names'] ?? false,
     missingIncludedRate: fraction(values['missing-included'], '--missing-included'),
     unknownEnumRate: fraction(values['unknown-enums'], '--unknown-enums'),
+    newTrackRate: fraction(values['new-track'], '--new-track'),
   });
   // The faults a client must retry, in equal shares: a 500, gateway 502 and 503 pages, a cut-off 200.
   const faultShare = fraction(values.faults, '--faults') / 4;

@@ -16,7 +16,9 @@ import {
   type CheckedFacet,
   checkResultsMatchFilter,
   SearchFacetMisappliedError,
+  shownInNoTrack,
   suspectFacet,
+  UnknownTrackError,
 } from './filter-check';
 import { buildSearchQuery, describeFilter, type SearchFilter } from './query';
 import { describeScope, type SearchScope } from './scope';
@@ -137,7 +139,7 @@ function refusedByApi(error: unknown): boolean {
 }
 
 /** Facets a run can stop using when the API turns out not to support them; every division needs the rest. */
-type DroppableFacet = 'error_type' | 'states';
+type DroppableFacet = 'error_type' | 'states' | 'track';
 
 /** The API refused a search naming the facet (400), or accepted the facet without applying it. */
 function facetUnusable(facet: DroppableFacet, error: unknown): boolean {
@@ -178,13 +180,17 @@ function plannedFilters(plan: BucketPlan): SearchFilter[] {
   );
 }
 
-/** The facets a plan's searches would name. */
-function facetsNamedBy(plan: BucketPlan): Set<DroppableFacet> {
+/** The facets a plan's searches would name that the API may not apply. */
+function facetsNamedBy(plan: BucketPlan): Set<'error_type' | 'states'> {
   const filters = plannedFilters(plan);
-  const named = new Set<DroppableFacet>();
+  const named = new Set<'error_type' | 'states'>();
   if (filters.some(mentionsErrorTypes)) named.add('error_type');
   if (filters.some((filter) => filter.states)) named.add('states');
   return named;
+}
+
+function namesTrack(plan: BucketPlan): boolean {
+  return plannedFilters(plan).some((filter) => filter.track !== undefined);
 }
 
 /**
@@ -200,6 +206,7 @@ function servicesDividedByState(plan: BucketPlan): string[] | undefined {
 /** The facet a failed bucket can do without, when that is why it failed. */
 function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
   if (failure instanceof PlanRefusedError) return failure.facet;
+  if (failure instanceof UnknownTrackError) return 'track';
   // A search below a planned one (a time window of an error type, say) can be the first to show it.
   if (failure instanceof SearchFacetMisappliedError && failure.facet !== 'service') return failure.facet;
   return undefined;
@@ -369,8 +376,13 @@ export async function enumerateBucket(
   };
 
   const undocumentedStateSeen = () => anyUndocumentedState(context.statesSeenInRun);
+  /** A plan to search as it is, unless it names a track and the run has found an issue in none. */
+  const usable = (candidate: BucketPlan) =>
+    context.unavailableSplits.has('track') && namesTrack(candidate)
+      ? wholeBucketPlan(bucket, false)
+      : candidate;
   const planMadeWithoutStates = () =>
-    planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false);
+    usable(planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false));
 
   /**
    * A search by state cannot find an issue in an undocumented state, and a run that has not seen one
@@ -459,6 +471,11 @@ export async function enumerateBucket(
       if (!facet || !facetUnusable(facet, error)) throw error;
       context.unavailableSplits.add(facet);
       return settle(window, response);
+    }
+    // Tracks divide persona `ALL` only while every issue is in one of the three the API accepts.
+    if (split.kind === 'track') {
+      const unseen = shownInNoTrack(response.data, responses);
+      if (unseen !== undefined) throw new UnknownTrackError(unseen);
     }
     splits[split.kind] += 1;
     // Halves that saturate with the same issues show those issues error throughout: facets come next,
@@ -661,7 +678,7 @@ export async function enumerateBucket(
   let failure =
     plan.discover && !context.unavailableSplits.has('error_type')
       ? await discover()
-      : await runPlanCheckingNewIssues(plan);
+      : await runPlanCheckingNewIssues(usable(plan));
   const startOver = () => {
     leaves.length = 0;
     incomplete.length = 0;

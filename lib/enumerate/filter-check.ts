@@ -1,5 +1,11 @@
 import { DatadogApiError, oneLine } from '../datadog/errors';
-import type { IssueAttributesWire, SearchResponseWire, SearchResultWire, Track } from '../datadog/types';
+import {
+  type IssueAttributesWire,
+  type SearchResponseWire,
+  type SearchResultWire,
+  TRACKS,
+  type Track,
+} from '../datadog/types';
 import { describeFilter, type FacetClause, type SearchFilter } from './query';
 import { clausesOf, isSaturated, mentionsErrorTypes, namesErrorTypes } from './split';
 
@@ -246,4 +252,36 @@ export class BucketSightings {
     }
     return proven;
   }
+}
+
+/**
+ * A window was divided by track, but an issue it showed is in none of the parts: the org has issues in a
+ * track newer than `trace`, `logs` and `rum`, which persona `ALL` finds and no search by track does.
+ */
+export class UnknownTrackError extends Error {
+  constructor(readonly issueId: string) {
+    super(`issue ${issueId} is in none of the tracks ${TRACKS.join(', ')}`);
+  }
+}
+
+/**
+ * The first issue a saturated window showed that none of its track parts returned although it would have
+ * ranked among any part's results: a part holds a subset of the window's issues, so an issue among the
+ * window's loudest 100 is among its part's loudest 100 too, unless that part saturated with issues at
+ * least as loud. `undefined` when every issue shown is in a part.
+ */
+export function shownInNoTrack(
+  shown: readonly SearchResultWire[],
+  parts: readonly SearchResponseWire[],
+): string | undefined {
+  const errorsOf = (result: SearchResultWire) => result.attributes.total_count ?? 0;
+  const returned = new Set(parts.flatMap((part) => part.data.map((result) => result.id)));
+  // Ties at a saturated part's quietest issue are ranked any way; only louder issues surely make its cut.
+  const hiddenUpTo = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...parts
+      .filter((part) => isSaturated(part.data.length))
+      .map((part) => Math.min(...part.data.map(errorsOf))),
+  );
+  return shown.find((result) => !returned.has(result.id) && errorsOf(result) > hiddenUpTo)?.id;
 }

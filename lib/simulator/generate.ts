@@ -14,7 +14,7 @@ import type {
   SimulatedTeam,
   SimulatedUser,
 } from './model';
-import { DISTRIBUTIONS } from './model';
+import { DISTRIBUTIONS, NEW_TRACK } from './model';
 import { mix32, Random } from './random';
 import {
   BACKEND_LANGUAGES,
@@ -70,6 +70,7 @@ export function resolveOrgOptions(options: OrgOptions = {}): ResolvedOrgOptions 
   for (const [name, rate] of [
     ['missingIncludedRate', options.missingIncludedRate],
     ['unknownEnumRate', options.unknownEnumRate],
+    ['newTrackRate', options.newTrackRate],
   ] as const) {
     if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new OrgOptionsError(`${name} must be in 0..1`);
   }
@@ -85,6 +86,7 @@ export function resolveOrgOptions(options: OrgOptions = {}): ResolvedOrgOptions 
     oddServiceNames: options.oddServiceNames ?? false,
     missingIncludedRate: options.missingIncludedRate ?? 0,
     unknownEnumRate: options.unknownEnumRate ?? 0,
+    newTrackRate: options.newTrackRate ?? 0,
     bursts: options.bursts ?? 3,
     issuesPerBurst: options.issuesPerBurst ?? Math.min(issues, 300),
     users: options.users ?? 24,
@@ -505,7 +507,8 @@ export function generateOrg(options: OrgOptions = {}): SimulatedOrg {
       id: random.uuid(),
       index,
       service: profile.name,
-      track,
+      // A fork of its own, so that orgs without new tracks draw exactly as before.
+      track: root.fork(`track:${index}`).chance(resolved.newTrackRate) ? NEW_TRACK : track,
       platform,
       languages,
       state,

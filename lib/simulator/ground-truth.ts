@@ -2,9 +2,8 @@
  * What an exporter should have written: one entry per issue per time bucket with at least one occurrence,
  * computed straight from the stored occurrences (no 100-result cap, no API).
  */
-import type { Track } from '../datadog/types';
 import { BadRequestError } from './errors';
-import type { SimulatedOrg } from './model';
+import type { SimulatedIssue, SimulatedOrg } from './model';
 import { windowRange } from './occurrences';
 import { type IssueFilter, SearchEngine } from './search';
 
@@ -21,7 +20,7 @@ export interface GroundTruthEntry {
   issueId: string;
   /** `null` for an issue without a service attribute. */
   service: string | null;
-  track: Track;
+  track: SimulatedIssue['track'];
   /** Epoch ms. Edge buckets only count occurrences inside `[from, to)`. */
   bucketStart: number;
   totalCount: number;

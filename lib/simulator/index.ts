@@ -13,6 +13,7 @@ export { type GroundTruthEntry, type GroundTruthOptions, groundTruth } from './g
 export {
   DISTRIBUTIONS,
   type Distribution,
+  NEW_TRACK,
   type OccurrenceSeries,
   type OrgOptions,
   type ResolvedOrgOptions,

@@ -25,13 +25,16 @@ export interface IssueRegression {
   regressed_at_version?: string;
 }
 
+/** A track Datadog might add after `trace`, `logs` and `rum` (see `OrgOptions.newTrackRate`). */
+export const NEW_TRACK = 'profiling';
+
 export interface SimulatedIssue {
   id: string;
   /** Position in `org.issues`; stable for the life of the org. */
   index: number;
   /** `undefined` means the issue has no service attribute at all (not the same as `''`). */
   service: string | undefined;
-  track: Track;
+  track: Track | typeof NEW_TRACK;
   platform: string;
   languages: string[];
   state: string;
@@ -128,6 +131,11 @@ export interface OrgOptions {
   missingIncludedRate?: number;
   /** Fraction of issues (and cases) carrying enum values and attributes this exporter does not know. */
   unknownEnumRate?: number;
+  /**
+   * Fraction of issues in a track newer than the three the search's `track` field accepts: a search by
+   * persona finds them, no search by track does. Default 0.
+   */
+  newTrackRate?: number;
   /** Bursty only: number of bursts. Default 3. */
   bursts?: number;
   /** Bursty only: issues that fire in each burst. Default min(issues, 300). */

@@ -90,7 +90,12 @@ describe('choosing between time and facets', () => {
   it('turns to facets once saturated halves hold mostly the same issues', async () => {
     const searched: SearchRequestAttributes[] = [];
     // The same 150 issues error all hour; a track holds a third of them.
-    const api = apiAnswering(({ track }) => (track ? ids(`on-${track}`, 50) : ids('steady', 100)), searched);
+    const steady = ids('steady', 150);
+    const trackOf = (index: number) => (['trace', 'logs', 'rum'] as const)[index % 3];
+    const api = apiAnswering(
+      ({ track }) => (track ? steady.filter((_, index) => trackOf(index) === track) : steady.slice(0, 100)),
+      searched,
+    );
     const enumeration = await enumerateServiceA(api);
     // The track divides the whole window, not each half: the halves' issues are the window's.
     expect(enumeration.splits).toMatchObject({ time: 1, track: 1 });
@@ -208,6 +213,62 @@ function enumerateDensePlans(enumerationContext: EnumerationContext): Promise<Bu
   const { byState, withoutStates } = densePlans();
   return enumerateBucket(enumerationContext, scope, bucket, byState, () => withoutStates);
 }
+
+describe('issues in a track newer than trace, logs and rum', () => {
+  // 150 issues err all hour; `new-0` and `new-1`, the loudest, are in a track no search by track selects.
+  const issues = Array.from({ length: 150 }, (_, index) => (index < 2 ? `new-${index}` : `issue-${index}`));
+  const trackOf = (issueId: string) =>
+    issueId.startsWith('new')
+      ? 'profiling'
+      : (['trace', 'logs', 'rum'] as const)[Number(issueId.split('-')[1]) % 3];
+  const errorsOf = (issueId: string) => (issueId.startsWith('new') ? 50 : 10);
+  const answer = ({ track, from, to }: SearchRequestAttributes) =>
+    issues
+      .filter((issueId) => track === undefined || trackOf(issueId) === track)
+      .filter(() => to - from >= 1)
+      .slice(0, 100);
+
+  it('starts the bucket over without tracks once a window divided by track shows one in none of its parts', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const unavailableSplits = new Set<SplitKind>(['service', 'error_type', 'states']);
+    const enumeration = await enumerateBucket(
+      { ...context(apiAnswering(answer, searched, errorsOf)), unavailableSplits },
+      scope,
+      bucket,
+      wholeBucketPlan(bucket, false),
+    );
+    expect(unavailableSplits.has('track')).toBe(true);
+    expect(searched.some((search) => search.track !== undefined)).toBe(true);
+    // Started over, the bucket is not divided by track: only time is left, which cannot divide issues
+    // erring all hour, so it is declared incomplete rather than missing the two.
+    expect(enumeration.leaves.every((leaf) => leaf.filter.track === undefined)).toBe(true);
+    expect(enumeration.splits.track).toBe(0);
+    expect(enumeration.incomplete.length).toBeGreaterThan(0);
+  });
+
+  it('searches a plan naming a track as one search of the bucket once the run stopped dividing by track', async () => {
+    const searched: SearchRequestAttributes[] = [];
+    const byTrack: BucketPlan = {
+      fixed: (['trace', 'logs', 'rum'] as const).map((track) => ({
+        from: bucket.start,
+        to: bucket.end,
+        filter: { track },
+        expected: 40,
+      })),
+      pieces: [],
+      windowOf: () => ({ from: bucket.start, to: bucket.end, filter: {} }),
+      pieceOf: () => undefined,
+    };
+    const few = () => ['issue-3', 'issue-4'];
+    await enumerateBucket(
+      { ...context(apiAnswering(few, searched)), unavailableSplits: new Set<SplitKind>(['track']) },
+      scope,
+      bucket,
+      byTrack,
+    );
+    expect(searched.map((search) => search.track)).toEqual([undefined]);
+  });
+});
 
 describe('a planned bucket whose division by state the API refuses', () => {
   it('starts over with the same plan made without states, not divided blindly', async () => {

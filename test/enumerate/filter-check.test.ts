@@ -4,6 +4,7 @@ import {
   BucketSightings,
   checkResultsMatchFilter,
   SearchFacetMisappliedError,
+  shownInNoTrack,
   suspectFacet,
 } from '../../lib/enumerate/filter-check';
 import type { SearchFilter } from '../../lib/enumerate/query';
@@ -254,5 +255,29 @@ describe('suspectFacet', () => {
   it('blames the service filter only when the search named nothing else', () => {
     expect(suspectFacet({ includeServices: ['api'], states: ['OPEN'] }, new Set(['states']))).toBe('states');
     expect(suspectFacet({ excludeServices: ['api'] }, new Set())).toBe('service');
+  });
+});
+
+describe('shownInNoTrack', () => {
+  /** Results of issues `a0`, `a1`, … erring as many times as given, loudest first. */
+  const results = (prefix: string, ...errors: number[]): SearchResponseWire => ({
+    data: errors.map((count, index) => ({
+      id: `${prefix}${index}`,
+      type: 'error_tracking_search_result',
+      attributes: { total_count: count },
+    })),
+  });
+  const shown = results('a', 9, 5, 3, 1).data;
+
+  it('finds an issue the window showed that no track part returned', () => {
+    const parts = [results('a', 9), { data: shown.slice(2, 4) }, results('b')];
+    expect(shownInNoTrack(shown, parts)).toBe('a1');
+    expect(shownInNoTrack(shown, [results('a', 9, 5), { data: shown.slice(2, 4) }])).toBeUndefined();
+  });
+
+  it('expects no issue as quiet as the quietest of a saturated part: that part may hide it', () => {
+    const saturated = { data: Array.from({ length: 100 }, (_, index) => results(`s${index}-`, 3).data[0]!) };
+    expect(shownInNoTrack(shown, [saturated, results('a', 9)])).toBe('a1');
+    expect(shownInNoTrack(shown, [saturated, results('a', 9, 5)])).toBeUndefined();
   });
 });

@@ -292,6 +292,33 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(manifest.splits.track).toBeGreaterThan(0);
   });
 
+  it('stops dividing by track once a window divided so shows an issue in none of its tracks, and stays exact', async () => {
+    // 5 % of the issues are in a track newer than trace, logs and rum: persona ALL finds them, no search
+    // by track does. Divided by track as before, 43 issue-buckets were missed with the run complete.
+    const started = await startHarness(
+      {
+        distribution: 'bursty',
+        issues: 400,
+        services: 1,
+        seed: 7,
+        newTrackRate: 0.05,
+        from: Date.UTC(2025, 0, 14, 21),
+        to: Date.UTC(2025, 0, 15),
+      },
+      { refusedQueryFields: ['error.type'] },
+    );
+    harness = started;
+    const manifest = await started.export();
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
+    // A window was divided by track, showed the new track, and its bucket started over without tracks.
+    const byTrack = started.simulator.stats.searchLog.filter((search) => search.track !== undefined);
+    expect(byTrack.length).toBeGreaterThan(0);
+    expect(manifest.splits.track).toBe(0);
+    const firstBucketEnd = started.simulator.org.from + HOUR;
+    expect(byTrack.every((search) => search.from < firstBucketEnd)).toBe(true);
+  });
+
   it.each(['dropped', 'unmatched', 'strict'] as const)(
     'notices an API that accepts the error-type facet but misapplies it (terms %s), and stays exact without it',
     async (behaviour) => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { addOccurrences, generateOrg, OrgOptionsError, type SimulatedOrg } from '../../lib/simulator/index';
+import {
+  addOccurrences,
+  generateOrg,
+  NEW_TRACK,
+  OrgOptionsError,
+  type SimulatedOrg,
+} from '../../lib/simulator/index';
 import { lowerBound } from '../../lib/simulator/occurrences';
 
 const HOUR = 3_600_000;
@@ -166,6 +172,20 @@ describe('generateOrg', () => {
     expect(() => generateOrg({ from: TO, to: TO })).toThrow(OrgOptionsError);
     expect(() => generateOrg({ issues: -1 })).toThrow(/issues must be/);
     expect(() => generateOrg({ unknownEnumRate: 2 })).toThrow(/unknownEnumRate/);
+    expect(() => generateOrg({ newTrackRate: -0.1 })).toThrow(/newTrackRate/);
+  });
+
+  it('puts a share of issues in a track newer than trace, logs and rum, drawing everything else as before', () => {
+    const before = generateOrg({ seed: 13, issues: 400 });
+    const org = generateOrg({ seed: 13, issues: 400, newTrackRate: 0.1 });
+    const moved = org.issues.filter((issue) => issue.track === NEW_TRACK);
+    expect(moved.length).toBeGreaterThan(20);
+    expect(moved.length).toBeLessThan(60);
+    org.issues.forEach((issue, index) => {
+      const { track: _track, ...rest } = issue;
+      const { track: _trackBefore, ...restBefore } = before.issues[index]!;
+      expect(rest).toEqual(restBefore);
+    });
   });
 
   it('merges added occurrences and reopens a resolved issue', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssueWire, SearchResponseWire } from '../../lib/datadog/types';
+import { type IssueWire, type SearchResponseWire, TRACKS } from '../../lib/datadog/types';
 import {
   generateOrg,
+  NEW_TRACK,
   quoteQueryValue,
   type RunningSimulator,
   type SimulatedOrg,
@@ -100,6 +101,26 @@ describe('search ranking and the 100 cap', () => {
       response.data.find((result) => result.id === issue.id)?.attributes.total_count ?? 0;
     expect(countOf(before) + countOf(after)).toBe(countOf(whole));
     expect(countOf(after)).toBe(windowCount(org, issue.id, instant, instant + 60_000));
+  });
+});
+
+describe('a track newer than trace, logs and rum', () => {
+  it('is found by persona, by no search of a track', async () => {
+    const org = generateOrg({ seed: 23, issues: 90, newTrackRate: 0.2 });
+    const simulator = await startSimulator({ org });
+    try {
+      const window = { query: '*', from: org.from, to: org.to };
+      const all = ids(await searchOk(simulator, { ...window, persona: 'ALL' }));
+      const byTrack = new Set<string>();
+      for (const track of TRACKS)
+        for (const id of ids(await searchOk(simulator, { ...window, track }))) byTrack.add(id);
+      const newTrack = org.issues.filter((issue) => issue.track === NEW_TRACK).map((issue) => issue.id);
+      expect(newTrack.length).toBeGreaterThan(5);
+      expect(all.length).toBe(90);
+      expect(all.filter((id) => !byTrack.has(id)).sort()).toEqual(newTrack.sort());
+    } finally {
+      await simulator.close();
+    }
   });
 });
 

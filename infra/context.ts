@@ -72,6 +72,7 @@ export function stackPropsFromContext(read: ContextReader): ErrorTrackingExportS
     metricsNamespace: text(read, 'metricsNamespace'),
     concurrency: positiveInteger(read, 'concurrency'),
     stateSplits: flag(read, 'stateSplits'),
+    trackSplits: flag(read, 'trackSplits'),
     backfillMaxConcurrency: positiveInteger(read, 'backfillMaxConcurrency'),
     watermarkLagThresholdMinutes: positiveInteger(read, 'watermarkLagThresholdMinutes'),
   };

@@ -110,6 +110,13 @@ export interface ErrorTrackingExportStackProps extends StackProps {
    */
   readonly stateSplits?: boolean;
   /**
+   * Whether a window may be divided by track (`TRACK_SPLITS`). The three tracks divide persona `ALL` only
+   * while every issue is in one of them, so with `false` a complete run does not depend on Datadog adding
+   * no track; busy services without error types then cost more searches.
+   * @default true
+   */
+  readonly trackSplits?: boolean;
+  /**
    * Timeout of the scheduled export; keep it below the schedule interval.
    * @default Duration.minutes(14)
    */
@@ -197,6 +204,7 @@ export class ErrorTrackingExportStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'export',
       CONCURRENCY: String(props.concurrency ?? 4),
       STATE_SPLITS: String(props.stateSplits ?? true),
+      TRACK_SPLITS: String(props.trackSplits ?? true),
     };
     // The exporter searches either a persona or tracks, never both.
     if (props.tracks !== undefined && props.tracks.length > 0)

@@ -27,6 +27,8 @@ export interface ExportSettings {
   readonly events?: string;
   /** Whether a window may be divided by `states`; see `ExportOptions.stateSplits`. */
   readonly stateSplits: boolean;
+  /** Whether a window may be divided by `track`; see `ExportOptions.trackSplits`. */
+  readonly trackSplits: boolean;
 }
 
 const HELP_HINT = 'run `error-tracking-export --help` for usage';
@@ -134,6 +136,7 @@ export const EXPORT_FLAGS = {
   bucket: { type: 'string' },
   concurrency: { type: 'string' },
   'no-state-splits': { type: 'boolean' },
+  'no-track-splits': { type: 'boolean' },
 } as const;
 
 export function parseExportSettings(argv: readonly string[], now: number): ExportSettings {
@@ -163,5 +166,6 @@ export function parseExportSettings(argv: readonly string[], now: number): Expor
     ...(values.state ? { state: values.state } : {}),
     ...(values.events ? { events: values.events } : {}),
     stateSplits: values['no-state-splits'] !== true,
+    trackSplits: values['no-track-splits'] !== true,
   };
 }

@@ -63,6 +63,7 @@ export async function demoCommand(argv: readonly string[], io: ExportCommandIo):
         concurrency: 4,
         out,
         stateSplits: true,
+        trackSplits: true,
       },
       { baseUrl: simulator.url, site: 'datadoghq.com', apiKey: DEFAULT_API_KEY, appKey: DEFAULT_APP_KEY },
       io,

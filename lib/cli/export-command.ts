@@ -105,6 +105,7 @@ export async function exportWithSettings(
         bucketMs: settings.bucketMs,
         scopes: settings.scopes,
         stateSplits: settings.stateSplits,
+        trackSplits: settings.trackSplits,
       },
       { api, sink, now: io.now, onProgress: progress, ...(stateTracking ? { stateTracking } : {}) },
     );

@@ -4,7 +4,7 @@ Usage:
   error-tracking-export export --from <time> --to <time> --out <dir|s3://bucket/prefix>
       [--query <q>] [--persona ALL|BACKEND|BROWSER|MOBILE | --track trace,logs,rum]
       [--bucket 1h] [--concurrency 4] [--state <dir|s3://...>] [--events <file.ndjson|eventbridge:bus>]
-      [--no-state-splits]
+      [--no-state-splits] [--no-track-splits]
   error-tracking-export demo
   error-tracking-export simulate [--port 8126] [--issues 3000] [--services 12] [--hours 24]
       [--distribution uniform|bursty|dense|collisions] [--seed 1] [--rate-limit 300/60]
@@ -18,6 +18,8 @@ The range is widened to whole UTC buckets, so a re-run overwrites the same files
 --no-state-splits never divides a window by issue state: a search by state cannot see an issue in a
 state newer than the documented five, so without them a complete run does not depend on every issue
 being in a documented state (windows only states could divide are declared incomplete instead).
+--no-track-splits never divides a window by track, so a complete run does not depend on every issue
+being in trace, logs or rum.
 
 Environment:
   DD_API_KEY, DD_APP_KEY   Datadog keys; the application key needs error_tracking_read

@@ -52,6 +52,8 @@ export interface LambdaConfig {
   readonly concurrency: number;
   /** Whether a window may be divided by `states`; see `ExportOptions.stateSplits`. */
   readonly stateSplits: boolean;
+  /** Whether a window may be divided by `track`; see `ExportOptions.trackSplits`. */
+  readonly trackSplits: boolean;
   readonly recheckMaxAgeMs: number;
   readonly recheckBudget: number;
   /** `null` when `GLUE_DATABASE` is unset: partitions are then not registered. */
@@ -237,6 +239,7 @@ export function parseLambdaConfig(environment: Environment): LambdaConfig {
       }) * 1_000,
     concurrency: integer(environment, 'CONCURRENCY', { fallback: 4, min: 1, max: 32 }),
     stateSplits: boolean(environment, 'STATE_SPLITS', true),
+    trackSplits: boolean(environment, 'TRACK_SPLITS', true),
     recheckMaxAgeMs:
       integer(environment, 'RECHECK_MAX_AGE_MINUTES', {
         fallback: DEFAULT_RECHECK_MAX_AGE_MS / MINUTE,

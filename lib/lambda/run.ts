@@ -237,6 +237,7 @@ export async function runScheduledExport(
       bucketMs: config.bucketMs,
       scopes: config.scopes,
       stateSplits: config.stateSplits,
+      trackSplits: config.trackSplits,
       stopStartingBucketsAt,
     },
     {
@@ -295,6 +296,7 @@ export async function runBackfillDay(
       bucketMs: config.bucketMs,
       scopes: config.scopes,
       stateSplits: config.stateSplits,
+      trackSplits: config.trackSplits,
       stopStartingBucketsAt: startedAt + context.remainingTimeMs() - config.deadlineMarginMs,
     },
     { api: clients.api, sink: createS3Sink({ client: clients.s3, ...config.warehouse }), now: context.now },

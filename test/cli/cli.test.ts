@@ -145,6 +145,7 @@ describe('the error-tracking-export command', () => {
     [['simulate', '--error-type-facet', 'sometimes'], '--error-type-facet must be one of refused, dropped'],
     [['simulate', '--states-field', 'maybe'], '--states-field must be one of applied, refused, ignored'],
     [['simulate', '--faults', '2'], '--faults must be a fraction from 0 to 1, got "2"'],
+    [['simulate', '--new-track', '1.5'], '--new-track must be a fraction from 0 to 1, got "1.5"'],
     [['simulate', '--latency', 'slow'], '--latency must be a whole number ≥ 0, got "slow"'],
   ])('rejects %j with exit code 2 and one line on stderr', async (args, message) => {
     const result = await cli(args, environment);

@@ -43,10 +43,14 @@ describe('export flags', () => {
     expect(settings.bucketMs).toBe(3_600_000);
     expect(settings.concurrency).toBe(4);
     expect(settings.stateSplits).toBe(true);
+    expect(settings.trackSplits).toBe(true);
   });
 
-  it('turns state splits off with --no-state-splits', () => {
+  it('turns state splits off with --no-state-splits, track splits with --no-track-splits', () => {
     expect(parseExportSettings([...base, '--no-state-splits'], now).stateSplits).toBe(false);
+    const withoutTracks = parseExportSettings([...base, '--no-track-splits'], now);
+    expect(withoutTracks.trackSplits).toBe(false);
+    expect(withoutTracks.stateSplits).toBe(true);
   });
 
   it('makes one scope per track', () => {

@@ -29,6 +29,7 @@ const STACK_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'export',
   CONCURRENCY: '4',
   STATE_SPLITS: 'true',
+  TRACK_SPLITS: 'true',
 };
 
 function configError(overrides: Record<string, string | undefined>): string {
@@ -67,6 +68,7 @@ describe('parseLambdaConfig', () => {
       deadlineMarginMs: 90_000,
       concurrency: 4,
       stateSplits: true,
+      trackSplits: true,
       recheckMaxAgeMs: HOUR,
       recheckBudget: 500,
       glue: { database: 'error_tracking', issuesTable: 'issues', stateChangesTable: 'issue_state_changes' },
@@ -77,6 +79,11 @@ describe('parseLambdaConfig', () => {
   it('reads STATE_SPLITS, allowing state splits when it is unset', () => {
     expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, STATE_SPLITS: 'FALSE' }).stateSplits).toBe(false);
     expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, STATE_SPLITS: undefined }).stateSplits).toBe(true);
+  });
+
+  it('reads TRACK_SPLITS, allowing track splits when it is unset', () => {
+    expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, TRACK_SPLITS: 'false' }).trackSplits).toBe(false);
+    expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, TRACK_SPLITS: undefined }).trackSplits).toBe(true);
   });
 
   it('searches tracks when the stack adds EXPORT_TRACKS next to its default persona', () => {
@@ -153,6 +160,7 @@ describe('parseLambdaConfig', () => {
     [{ INITIAL_LOOKBACK_HOURS: '0' }, /^INITIAL_LOOKBACK_HOURS must be a whole number from 1 to/],
     [{ CONCURRENCY: '64' }, /^CONCURRENCY must be a whole number from 1 to 32, got "64"$/],
     [{ STATE_SPLITS: 'no' }, /^STATE_SPLITS must be true or false, got "no"$/],
+    [{ TRACK_SPLITS: '0' }, /^TRACK_SPLITS must be true or false, got "0"$/],
     [{ RECHECK_BUDGET: 'many' }, /^RECHECK_BUDGET must be a whole number/],
     [{ RECHECK_MAX_AGE_MINUTES: '0' }, /^RECHECK_MAX_AGE_MINUTES must be a whole number from 1/],
     [

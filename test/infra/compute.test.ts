@@ -29,6 +29,7 @@ beforeAll(() => {
     backfillTracing: false,
     concurrency: 2,
     stateSplits: false,
+    trackSplits: false,
   });
 });
 
@@ -115,6 +116,7 @@ describe('export function', () => {
       POWERTOOLS_SERVICE_NAME: 'export',
       CONCURRENCY: '4',
       STATE_SPLITS: 'true',
+      TRACK_SPLITS: 'true',
     });
   });
 
@@ -139,6 +141,7 @@ describe('export function', () => {
     expect(variables.DD_SITE).toBe('datadoghq.eu');
     expect(variables.CONCURRENCY).toBe('2');
     expect(variables.STATE_SPLITS).toBe('false');
+    expect(variables.TRACK_SPLITS).toBe('false');
     expect(flattenJoin(variables.WAREHOUSE_URL)).toBe(`s3://<${bucket}>`);
     expect(flattenJoin(variables.STATE_URL)).toBe(`s3://<${bucket}>/_state/`);
   });

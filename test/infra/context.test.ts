@@ -29,6 +29,7 @@ describe('stackPropsFromContext', () => {
         metricsNamespace: 'Acme/Errors',
         concurrency: '2',
         stateSplits: 'false',
+        trackSplits: 'false',
         backfillMaxConcurrency: '3',
         watermarkLagThresholdMinutes: '90',
       }),
@@ -49,6 +50,7 @@ describe('stackPropsFromContext', () => {
       metricsNamespace: 'Acme/Errors',
       concurrency: 2,
       stateSplits: false,
+      trackSplits: false,
       backfillMaxConcurrency: 3,
       watermarkLagThresholdMinutes: 90,
     });

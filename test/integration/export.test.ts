@@ -319,6 +319,26 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(byTrack.every((search) => search.from < firstBucketEnd)).toBe(true);
   });
 
+  it('with --no-track-splits never searches by track, and stays exact with issues in a newer track', async () => {
+    const started = await startHarness(
+      {
+        distribution: 'dense',
+        issues: 400,
+        services: 3,
+        seed: 7,
+        newTrackRate: 0.05,
+        from: Date.UTC(2025, 0, 14, 22),
+        to: Date.UTC(2025, 0, 15),
+      },
+      { refusedQueryFields: ['error.type'] },
+    );
+    harness = started;
+    const manifest = await started.export({ trackSplits: false });
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
+    expect(started.simulator.stats.searchLog.some((search) => search.track !== undefined)).toBe(false);
+  });
+
   it.each(['dropped', 'unmatched', 'strict'] as const)(
     'notices an API that accepts the error-type facet but misapplies it (terms %s), and stays exact without it',
     async (behaviour) => {

@@ -47,6 +47,15 @@ function errOnlyFrom(issue: SimulatedIssue, from: number): void {
   issue.firstSeen = kept[0]!;
 }
 
+/** 400 issues on an API without the error-type facet, 5 % of them in a track newer than trace, logs and rum. */
+function orgWithNewTrack(distribution: 'bursty' | 'dense', services: number, hours: number) {
+  const to = Date.UTC(2025, 0, 15);
+  return startHarness(
+    { distribution, issues: 400, services, seed: 7, newTrackRate: 0.05, from: to - hours * HOUR, to },
+    { refusedQueryFields: ['error.type'] },
+  );
+}
+
 describe('exporting a sparse org', () => {
   it('matches ground truth, and an identical re-run overwrites the same files without duplicates', async () => {
     harness = await startHarness({ distribution: 'uniform', issues: 300, services: 8, seed: 11 });
@@ -295,18 +304,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
   it('stops dividing by track once a window divided so shows an issue in none of its tracks, and stays exact', async () => {
     // 5 % of the issues are in a track newer than trace, logs and rum: persona ALL finds them, no search
     // by track does. Divided by track as before, 43 issue-buckets were missed with the run complete.
-    const started = await startHarness(
-      {
-        distribution: 'bursty',
-        issues: 400,
-        services: 1,
-        seed: 7,
-        newTrackRate: 0.05,
-        from: Date.UTC(2025, 0, 14, 21),
-        to: Date.UTC(2025, 0, 15),
-      },
-      { refusedQueryFields: ['error.type'] },
-    );
+    const started = await orgWithNewTrack('bursty', 1, 3);
     harness = started;
     const manifest = await started.export();
     expectExact(await started.verify());
@@ -320,18 +318,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
   });
 
   it('with --no-track-splits never searches by track, and stays exact with issues in a newer track', async () => {
-    const started = await startHarness(
-      {
-        distribution: 'dense',
-        issues: 400,
-        services: 3,
-        seed: 7,
-        newTrackRate: 0.05,
-        from: Date.UTC(2025, 0, 14, 22),
-        to: Date.UTC(2025, 0, 15),
-      },
-      { refusedQueryFields: ['error.type'] },
-    );
+    const started = await orgWithNewTrack('dense', 3, 2);
     harness = started;
     const manifest = await started.export({ trackSplits: false });
     expectExact(await started.verify());

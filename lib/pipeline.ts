@@ -15,7 +15,7 @@ import { type HydrationStats, Hydrator } from './enumerate/hydrate';
 import { toIssueRow } from './enumerate/rows';
 import { loadSavedPlans, savePlans } from './enumerate/saved-plan';
 import { describeScope, type SearchScope } from './enumerate/scope';
-import { MAX_SERVICES_EXCLUDED, type SplitKind } from './enumerate/split';
+import { anyUndocumentedState, MAX_SERVICES_EXCLUDED, type SplitKind } from './enumerate/split';
 import {
   commitStateChanges,
   ObservationCollector,
@@ -122,6 +122,11 @@ export interface RunManifest {
    */
   readonly searches_by_state: number;
   readonly splits: Record<SplitKind, number>;
+  /**
+   * Splits the run did without: turned off (`stateSplits`, `trackSplits`) or given up when the API refused
+   * or misapplied a facet, showed a state the `states` field does not accept, or an issue in no track.
+   */
+  readonly splits_not_used: readonly SplitKind[];
   readonly incomplete_windows: readonly IncompleteWindow[];
   readonly rows: number;
   readonly files: readonly WrittenFile[];
@@ -364,6 +369,12 @@ export async function runExport(
     plans_loaded: savedPlans,
     searches_by_state: searchesByState,
     splits,
+    splits_not_used: [
+      ...new Set<SplitKind>([
+        ...unavailableSplits,
+        ...(anyUndocumentedState(hydrator.states) ? (['states'] as const) : []),
+      ]),
+    ].sort(),
     incomplete_windows: incompleteWindows,
     rows: rowsWritten,
     files: files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),

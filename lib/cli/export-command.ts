@@ -39,6 +39,7 @@ export function runSummary(manifest: RunManifest, manifestLocation: string) {
     plans_loaded: manifest.plans_loaded,
     searches_by_state: manifest.searches_by_state,
     splits: manifest.splits,
+    splits_not_used: manifest.splits_not_used,
     incomplete_windows: manifest.incomplete_windows.length,
     rows: manifest.rows,
     files: manifest.files.length,

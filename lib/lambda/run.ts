@@ -271,6 +271,7 @@ export async function runScheduledExport(
     searches: manifest.searches,
     plans_loaded: manifest.plans_loaded,
     searches_by_state: manifest.searches_by_state,
+    splits_not_used: manifest.splits_not_used,
     api: manifest.api,
   });
   return result;

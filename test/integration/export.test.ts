@@ -61,6 +61,7 @@ describe('exporting a sparse org', () => {
     harness = await startHarness({ distribution: 'uniform', issues: 300, services: 8, seed: 11 });
     const first = await harness.export();
     expect(first.status).toBe('complete');
+    expect(first.splits_not_used).toEqual([]);
     expectExact(await harness.verify());
 
     const [counts] = await query('SELECT count(*) AS rows, count(DISTINCT run_id) AS runs FROM issues');
@@ -313,6 +314,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     const byTrack = started.simulator.stats.searchLog.filter((search) => search.track !== undefined);
     expect(byTrack.length).toBeGreaterThan(0);
     expect(manifest.splits.track).toBe(0);
+    expect(manifest.splits_not_used).toEqual(['error_type', 'track']);
     const firstBucketEnd = started.simulator.org.from + HOUR;
     expect(byTrack.every((search) => search.from < firstBucketEnd)).toBe(true);
   });
@@ -323,6 +325,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     const manifest = await started.export({ trackSplits: false });
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');
+    expect(manifest.splits_not_used).toEqual(['error_type', 'track']);
     expect(started.simulator.stats.searchLog.some((search) => search.track !== undefined)).toBe(false);
   });
 
@@ -497,6 +500,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     // The probe saw the undocumented state, so nothing was searched by state (without the probe, 184
     // searches were, and 6 issue-buckets were missed).
     expect(manifest.searches_by_state).toBe(0);
+    expect(manifest.splits_not_used).toEqual(['error_type', 'states']);
     expect(manifest.status).toBe('complete');
   });
 

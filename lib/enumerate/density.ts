@@ -692,14 +692,7 @@ export class ServiceDensityModel {
    * doubles as the remainder (`-service:(every other known service)`), which also catches services never
    * seen before, at no extra search.
    */
-  plan(...args: Parameters<ServiceDensityModel['planFromObservation']>): BucketPlan {
-    const plan = this.planFromObservation(...args);
-    const errors = this.issueErrors.get(describeScope(args[0]));
-    if (plan.discover || !errors || errors.length === 0) return plan;
-    return { ...plan, quieterShare: (count) => fewerThan(errors, count) / errors.length };
-  }
-
-  private planFromObservation(
+  plan(
     scope: SearchScope,
     bucket: Bucket,
     /** States the run has seen so far; one the `states` field does not accept stops division by state. */
@@ -726,16 +719,19 @@ export class ServiceDensityModel {
       const servicesFit = [...expected.services.values()].every(
         (counts) => counts.total <= FIRST_SEARCH_LIMIT,
       );
-      return togetherFirstWhenSmall(
-        planByErrorType(
-          !errorTypesProven && servicesFit ? withoutErrorTypes(expected) : expected,
+      return this.withIssueErrors(
+        scope,
+        togetherFirstWhenSmall(
+          planByErrorType(
+            !errorTypesProven && servicesFit ? withoutErrorTypes(expected) : expected,
+            bucket,
+            true,
+            new Set(),
+            maxExcluded,
+          ),
           bucket,
-          true,
-          new Set(),
-          maxExcluded,
+          predicted?.totalIssues,
         ),
-        bucket,
-        predicted?.totalIssues,
       );
     }
     const predicted = this.stateActivity
@@ -745,7 +741,17 @@ export class ServiceDensityModel {
       statesSupported &&
       !this.undocumentedStates.has(describeScope(scope)) &&
       [...statesSeenInRun].every((state) => stateGroupOf(state) !== undefined);
-    return planByService(observation, bucket, statesDivide, predicted, maxExcluded);
+    return this.withIssueErrors(
+      scope,
+      planByService(observation, bucket, statesDivide, predicted, maxExcluded),
+    );
+  }
+
+  /** The plan, told how often the bucket before's issues erred (see `BucketPlan.quieterShare`). */
+  private withIssueErrors(scope: SearchScope, plan: BucketPlan): BucketPlan {
+    const errors = this.issueErrors.get(describeScope(scope));
+    if (!errors || errors.length === 0) return plan;
+    return { ...plan, quieterShare: (count) => fewerThan(errors, count) / errors.length };
   }
 
   /**

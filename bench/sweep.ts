@@ -1,7 +1,7 @@
 /**
  * Randomized exactness sweep: exports many generated orgs (every distribution, many seeds, sizes, service
- * counts and lengths, odd names, unknown enums, issues in a track newer than trace, logs and rum (exported
- * with `trackSplits: false`), missing `included` objects, injected 5xx and truncated
+ * counts and lengths, odd names, unknown enums, issues in a track newer than trace, logs and rum, missing
+ * `included` objects, injected 5xx and truncated
  * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms,
  * matches nothing with them or nothing with them negated either, in turn; one without the `states`
  * field on every fifth; one refusing queries over 1,500 characters on every seventh) and checks
@@ -58,10 +58,7 @@ for (const distribution of DISTRIBUTIONS) {
       faults: { serverErrorRate: 0.03, truncatedJsonRate: 0.02, badGatewayRate: 0.02 },
     });
     try {
-      // Issues in a newer track make only an export without track splits a proof (see the README).
-      const manifest = await harness.export(org.newTrackRate > 0 ? { trackSplits: false } : {}, {
-        concurrency: 1 + (seed % 4),
-      });
+      const manifest = await harness.export({}, { concurrency: 1 + (seed % 4) });
       const comparison = await harness.verify();
       const incomplete = new Set(
         manifest.incomplete_windows.map((window) => Date.parse(window.bucket_start)),

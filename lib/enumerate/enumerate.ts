@@ -463,6 +463,7 @@ export async function enumerateBucket(
       declareIncomplete(window, response.data, budgetExhausted);
       return;
     }
+    const probed = split.kind === 'track' ? await probeTracks(window, split.windows.length) : [];
     let responses: SearchResponseWire[];
     try {
       responses = await Promise.all(split.windows.map((part) => search(part)));
@@ -474,7 +475,7 @@ export async function enumerateBucket(
     }
     // Tracks divide persona `ALL` only while every issue is in one of the three the API accepts.
     if (split.kind === 'track') {
-      const unseen = shownInNoTrack(response.data, responses);
+      const unseen = shownInNoTrack([...response.data, ...probed], responses);
       if (unseen !== undefined) throw new UnknownTrackError(unseen);
     }
     splits[split.kind] += 1;
@@ -502,6 +503,40 @@ export async function enumerateBucket(
       split.windows.map((part) => (continuous ? { ...part, timeDense: true } : part)),
       responses,
     );
+    if (split.kind === 'track') {
+      const unseen = inNoTrackLeaf(window, [...response.data, ...probed]);
+      if (unseen !== undefined) throw new UnknownTrackError(unseen);
+    }
+  };
+  /**
+   * Before a window's issues are first divided by track in a run, they are also searched ranked by first
+   * seen, by impacted sessions and by priority, so that an issue too quiet to rank among the loudest 100
+   * is checked for a track too (see `inNoTrackLeaf`). Only the probes' results serve that.
+   */
+  const probeTracks = async (window: SearchWindow, parts: number): Promise<SearchResultWire[]> => {
+    const key = `track ${describeFilter(window.filter)}`;
+    if (context.stateProbes.has(key)) return [];
+    context.stateProbes.set(key, 'done');
+    const probed: SearchResultWire[] = [];
+    for (const orderBy of STATE_PROBE_ORDERS) {
+      if (searches + parts + 1 > context.maxSearchesPerBucket) break;
+      probed.push(...(await search(window, orderBy)).data);
+    }
+    return probed;
+  };
+  /**
+   * An issue known to err in a window divided by track that no leaf of a track within its hours returned,
+   * once its parts are settled: it is in a track none of the three selects. Nothing is expected of hours
+   * declared incomplete.
+   */
+  const inNoTrackLeaf = (window: SearchWindow, known: readonly SearchResultWire[]): string | undefined => {
+    const overlaps = (from: number, to: number) => from < window.to && window.from < to;
+    if (incomplete.some((part) => overlaps(Date.parse(part.from), Date.parse(part.to)))) return undefined;
+    const inTrack = new Set<string>();
+    for (const leaf of leaves)
+      if (leaf.filter.track !== undefined && window.from <= leaf.from && leaf.to <= window.to)
+        for (const result of leaf.results) inTrack.add(result.id);
+    return known.find((result) => !inTrack.has(result.id))?.id;
   };
   /** Settles the parts of a divided window, every part finished before a failure goes up. */
   const settleAll = (parts: readonly SearchWindow[], responses: readonly SearchResponseWire[]) =>

@@ -319,6 +319,31 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     expect(byTrack.every((search) => search.from < firstBucketEnd)).toBe(true);
   });
 
+  it('probes a window ranked other ways before dividing it by track, so a quiet issue in a newer track is not missed', async () => {
+    // 1 % of 600 issues are in a newer track, too quiet for the loudest 100 of the windows divided by
+    // track: without the probes, 9 issue-buckets were missed with the run complete.
+    const to = Date.UTC(2025, 0, 15);
+    const started = await startHarness(
+      {
+        distribution: 'bursty',
+        issues: 600,
+        services: 1,
+        seed: 8,
+        newTrackRate: 0.01,
+        from: to - 3 * HOUR,
+        to,
+      },
+      { refusedQueryFields: ['error.type'] },
+    );
+    harness = started;
+    const manifest = await started.export();
+    expectExact(await started.verify());
+    expect(manifest.status).toBe('complete');
+    expect(manifest.splits_not_used).toContain('track');
+    const ranked = started.simulator.stats.searchLog.filter((search) => search.order_by === 'FIRST_SEEN');
+    expect(ranked.length).toBeGreaterThan(0);
+  });
+
   it('with --no-track-splits never searches by track, and stays exact with issues in a newer track', async () => {
     const started = await orgWithNewTrack('dense', 3, 2);
     harness = started;

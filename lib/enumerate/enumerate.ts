@@ -90,7 +90,8 @@ export interface EnumerationContext {
   readonly unavailableSplits: Set<SplitKind>;
   /**
    * Windows' issues (see `issuesDividedByState`) probed for undocumented states in this run, or being
-   * probed: a division by state waits for its probe.
+   * probed: a division by state waits for its probe. Keys starting `track ` are windows' issues probed
+   * before their first division by track (see `probeTracks`).
    */
   readonly stateProbes: Map<string, Promise<void> | 'done'>;
   /**

@@ -203,7 +203,7 @@ export async function runExport(
     ...(options.stateSplits === false ? (['states'] as const) : []),
     ...(options.trackSplits === false ? (['track'] as const) : []),
   ]);
-  const stateProbes = new Map<string, Promise<void> | 'done'>();
+  const probes = new Map<string, Promise<void> | 'done'>();
   const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
   const longestAcceptedQuery = { value: 0 };
   const planOf = (scope: SearchScope, bucket: Bucket, statesSupported: boolean) =>
@@ -229,7 +229,7 @@ export async function runExport(
             statesSeenInRun: hydrator.states,
             maxSearchesPerBucket: options.maxSearchesPerBucket ?? DEFAULT_MAX_SEARCHES_PER_BUCKET,
             unavailableSplits,
-            stateProbes,
+            probes,
             provenFacets,
             maxExcludedServices,
             longestAcceptedQuery,

@@ -89,11 +89,11 @@ export interface EnumerationContext {
    */
   readonly unavailableSplits: Set<SplitKind>;
   /**
-   * Windows' issues (see `issuesDividedByState`) probed for undocumented states in this run, or being
-   * probed: a division by state waits for its probe. Keys starting `track ` are windows' issues probed
-   * before their first division by track (see `probeTracks`).
+   * Windows' issues probed in this run, or being probed: for undocumented states before their first
+   * division by state (keyed by `issuesDividedByState`; a division by state waits for its probe), and,
+   * keyed `track <filter>`, for issues in no track before their first division by track (`probeTracks`).
    */
-  readonly stateProbes: Map<string, Promise<void> | 'done'>;
+  readonly probes: Map<string, Promise<void> | 'done'>;
   /**
    * Facets some search of this run proved the API applies as named, by returning an issue an earlier
    * search of its bucket showed (see `BucketSightings`). Until then, a plan naming one is checked.
@@ -220,10 +220,11 @@ function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
 const STATE_PROBE_SHARE = 16;
 const STATE_PROBE_ATTEMPTS = 3;
 /**
- * The rankings other than by count that the whole window is probed in. Without them, a dense service of
- * 250 issues, two of them in an undocumented state and quiet, lost those two in every bucket.
+ * The rankings other than by count that a whole window is probed in before its first division by state
+ * or track. Without them, a dense service of 250 issues, two of them in an undocumented state and quiet,
+ * lost those two in every bucket.
  */
-const STATE_PROBE_ORDERS: readonly OrderBy[] = ['FIRST_SEEN', 'IMPACTED_SESSIONS', 'PRIORITY'];
+const PROBE_ORDERS: readonly OrderBy[] = ['FIRST_SEEN', 'IMPACTED_SESSIONS', 'PRIORITY'];
 
 /** What a window divided by state holds, whatever its time range and states: probed once per run. */
 function issuesDividedByState(window: SearchWindow): string {
@@ -402,10 +403,23 @@ export async function enumerateBucket(
       if (!isSaturated(probe.data.length)) break;
       length = Math.floor(length / STATE_PROBE_SHARE);
     }
-    for (const orderBy of STATE_PROBE_ORDERS) {
-      if (undocumentedStateSeen() || searches + 1 > context.maxSearchesPerBucket) return;
-      await search({ from: window.from, to: window.to, filter }, orderBy);
+    await searchRanked({ from: window.from, to: window.to, filter }, 0, undocumentedStateSeen);
+  };
+  /**
+   * A window's issues in each ranking of `PROBE_ORDERS`, searched while the bucket's budget leaves
+   * `reserved` searches over and until `enough()`.
+   */
+  const searchRanked = async (
+    window: SearchWindow,
+    reserved: number,
+    enough: () => boolean = () => false,
+  ): Promise<SearchResultWire[]> => {
+    const found: SearchResultWire[] = [];
+    for (const orderBy of PROBE_ORDERS) {
+      if (enough() || searches + reserved + 1 > context.maxSearchesPerBucket) break;
+      found.push(...(await search(window, orderBy)).data);
     }
+    return found;
   };
 
   const saturatedOf = (response: SearchResponseWire): SaturatedResult => ({
@@ -445,17 +459,17 @@ export async function enumerateBucket(
       return;
     }
     const probeKey = issuesDividedByState(window);
-    if (split.kind === 'states' && context.stateProbes.get(probeKey) !== 'done') {
+    if (split.kind === 'states' && context.probes.get(probeKey) !== 'done') {
       // Windows divided at the same time wait for the one probe of their issues.
-      const pending = context.stateProbes.get(probeKey);
+      const pending = context.probes.get(probeKey);
       if (pending instanceof Promise) await pending;
       else {
         const probing = probeStates(window);
-        context.stateProbes.set(probeKey, probing);
+        context.probes.set(probeKey, probing);
         try {
           await probing;
         } finally {
-          context.stateProbes.set(probeKey, 'done');
+          context.probes.set(probeKey, 'done');
         }
       }
       return settle(window, response);
@@ -516,14 +530,9 @@ export async function enumerateBucket(
    */
   const probeTracks = async (window: SearchWindow, parts: number): Promise<SearchResultWire[]> => {
     const key = `track ${describeFilter(window.filter)}`;
-    if (context.stateProbes.has(key)) return [];
-    context.stateProbes.set(key, 'done');
-    const probed: SearchResultWire[] = [];
-    for (const orderBy of STATE_PROBE_ORDERS) {
-      if (searches + parts + 1 > context.maxSearchesPerBucket) break;
-      probed.push(...(await search(window, orderBy)).data);
-    }
-    return probed;
+    if (context.probes.has(key)) return [];
+    context.probes.set(key, 'done');
+    return searchRanked(window, parts);
   };
   /**
    * An issue known to err in a window divided by track that no leaf of a track within its hours returned,

@@ -52,7 +52,7 @@ const context = (api: ErrorTrackingApi) => ({
   statesSeenInRun: new Set<string>(),
   maxSearchesPerBucket: 50,
   unavailableSplits: new Set<SplitKind>(),
-  stateProbes: new Map(),
+  probes: new Map(),
   provenFacets: new Set<CheckedFacet>(),
   maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
   longestAcceptedQuery: { value: 0 },
@@ -166,7 +166,7 @@ describe('enumerating a planned bucket', () => {
         statesSeenInRun: new Set(),
         maxSearchesPerBucket: 50,
         unavailableSplits,
-        stateProbes: new Map(),
+        probes: new Map(),
         // Proven by an earlier bucket, so the plan is searched as it is; an API refusing the facet later.
         provenFacets: new Set<CheckedFacet>(['error_type']),
         maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },

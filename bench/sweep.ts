@@ -4,7 +4,9 @@
  * `included` objects, injected 5xx and truncated
  * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms,
  * matches nothing with them or nothing with them negated either, in turn; one without the `states`
- * field on every fifth; one refusing queries over 1,500 characters on every seventh) and checks
+ * field on every fifth; one refusing queries over 1,500 characters on every seventh; one implementing no
+ * more than the reference shows on every eleventh: service terms alone, ranked by count alone, the track
+ * attribute refused or ignored; one ranking by count alone on every thirteenth) and checks
  * every issue-hour against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else
  * is. Also reports searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
  *
@@ -51,9 +53,19 @@ for (const distribution of DISTRIBUTIONS) {
           ? { ignoredQueryFields: { 'error.type': ignoredErrorTypes } }
           : { refusedQueryFields: ['error.type' as const] };
     const statesAttribute = seed % 10 === 3 ? 'refused' : seed % 10 === 7 ? 'ignored' : 'applied';
+    const minimalApi = seed % 11 === 6;
     const harness = await startHarness(org, {
       ...withoutErrorTypes,
       statesAttribute,
+      ...(minimalApi
+        ? {
+            queryForms: 'services-only' as const,
+            rankings: 'count-only' as const,
+            trackAttribute: seed % 2 === 0 ? ('refused' as const) : ('ignored' as const),
+          }
+        : seed % 13 === 2
+          ? { rankings: 'count-only' as const }
+          : {}),
       ...(seed % 7 === 5 ? { maxQueryLength: 1_500 } : {}),
       faults: { serverErrorRate: 0.03, truncatedJsonRate: 0.02, badGatewayRate: 0.02 },
     });
@@ -72,7 +84,11 @@ for (const distribution of DISTRIBUTIONS) {
         );
       }
       const ratio = manifest.searches / Math.max(1, Math.ceil(comparison.expected / 100));
-      const key = seed % 2 === 0 ? `${distribution}, without error types` : distribution;
+      const key = minimalApi
+        ? `${distribution}, minimal API`
+        : seed % 2 === 0
+          ? `${distribution}, without error types`
+          : distribution;
       ratios.set(key, [...(ratios.get(key) ?? []), ratio]);
     } catch (error) {
       failures.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);

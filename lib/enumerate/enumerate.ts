@@ -155,6 +155,29 @@ class PlanRefusedError extends Error {
 }
 
 /**
+ * The API refused (400) a search that divided its window by track and named no other facet it might
+ * not support: the run stops dividing by track, as it does for error types and states refused.
+ */
+class TrackRefusedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the API refused a search naming a track');
+  }
+}
+
+/**
+ * The API refused (400) a search ranked other than by count, which only checks a division by state or by
+ * track: an API that ranks by count alone cannot be checked so, and the run stops dividing by that facet.
+ */
+class RankingRefusedError extends Error {
+  constructor(
+    readonly facet: 'states' | 'track',
+    readonly orderBy: OrderBy,
+  ) {
+    super(`the API refused searches ranked by ${orderBy}, which check a division by ${facet}`);
+  }
+}
+
+/**
  * The API refused (400) a search whose only doubtful part was a remainder excluding more services than a
  * plan ever names, or a remainder longer than any query it accepted (see `LONG_QUERY`): the API documents
  * no limit on a query's length, so it may have one. Halving cannot shorten a remainder (each half would
@@ -206,7 +229,8 @@ function servicesDividedByState(plan: BucketPlan): string[] | undefined {
 
 /** The facet a failed bucket can do without, when that is why it failed. */
 function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
-  if (failure instanceof PlanRefusedError) return failure.facet;
+  if (failure instanceof PlanRefusedError || failure instanceof RankingRefusedError) return failure.facet;
+  if (failure instanceof TrackRefusedError) return 'track';
   if (failure instanceof UnknownTrackError) return 'track';
   // A search below a planned one (a time window of an error type, say) can be the first to show it.
   if (failure instanceof SearchFacetMisappliedError && failure.facet !== 'service') return failure.facet;
@@ -312,12 +336,19 @@ export async function enumerateBucket(
         })
         .catch((error: unknown) => {
           const excluded = servicesExcludedBy(window.filter);
+          const onlyServicesDoubtful =
+            refusedByApi(error) && suspectFacet(window.filter, context.provenFacets) === 'service';
           const longRemainder =
-            refusedByApi(error) &&
+            onlyServicesDoubtful &&
             excluded > FEWEST_SERVICES_EXCLUDED &&
-            (excluded > MAX_SERVICES_PER_QUERY || longerThanAccepted(query)) &&
-            suspectFacet(window.filter, context.provenFacets) === 'service';
-          throw longRemainder ? new RemainderRefusedError(excluded, error) : error;
+            (excluded > MAX_SERVICES_PER_QUERY || longerThanAccepted(query));
+          if (longRemainder) throw new RemainderRefusedError(excluded, error);
+          const trackRefused =
+            onlyServicesDoubtful &&
+            !scope.track &&
+            window.filter.track !== undefined &&
+            !longerThanAccepted(query);
+          throw trackRefused ? new TrackRefusedError(error) : error;
         });
       context.longestAcceptedQuery.value = Math.max(context.longestAcceptedQuery.value, query.length);
       context.onResponse(response);
@@ -403,7 +434,19 @@ export async function enumerateBucket(
       if (!isSaturated(probe.data.length)) break;
       length = Math.floor(length / STATE_PROBE_SHARE);
     }
-    await searchRanked({ from: window.from, to: window.to, filter }, 0, undocumentedStateSeen);
+    await searchRanked({ from: window.from, to: window.to, filter }, 'states', 0, undocumentedStateSeen);
+  };
+  /** A search ranked other than by count, to check a division by `facet`. */
+  const searchRankedFor = async (
+    window: SearchWindow,
+    facet: RankingRefusedError['facet'],
+    orderBy: OrderBy,
+  ): Promise<SearchResponseWire> => {
+    try {
+      return await search(window, orderBy);
+    } catch (error) {
+      throw refusedByApi(error) ? new RankingRefusedError(facet, orderBy) : error;
+    }
   };
   /**
    * A window's issues in each ranking of `PROBE_ORDERS`, searched while the bucket's budget leaves
@@ -411,13 +454,14 @@ export async function enumerateBucket(
    */
   const searchRanked = async (
     window: SearchWindow,
+    facet: RankingRefusedError['facet'],
     reserved: number,
     enough: () => boolean = () => false,
   ): Promise<SearchResultWire[]> => {
     const found: SearchResultWire[] = [];
     for (const orderBy of PROBE_ORDERS) {
       if (enough() || searches + reserved + 1 > context.maxSearchesPerBucket) break;
-      found.push(...(await search(window, orderBy)).data);
+      found.push(...(await searchRankedFor(window, facet, orderBy)).data);
     }
     return found;
   };
@@ -483,8 +527,13 @@ export async function enumerateBucket(
     try {
       responses = await Promise.all(split.windows.map((part) => search(part)));
     } catch (error) {
-      const facet = split.kind === 'error_type' || split.kind === 'states' ? split.kind : undefined;
-      if (!facet || !facetUnusable(facet, error)) throw error;
+      const facet =
+        split.kind === 'error_type' || split.kind === 'states' || split.kind === 'track'
+          ? split.kind
+          : undefined;
+      const unusable =
+        facet === 'track' ? error instanceof TrackRefusedError : facet && facetUnusable(facet, error);
+      if (!facet || !unusable) throw error;
       context.unavailableSplits.add(facet);
       return settle(window, response);
     }
@@ -532,7 +581,7 @@ export async function enumerateBucket(
     const key = `track ${describeFilter(window.filter)}`;
     if (context.probes.has(key)) return [];
     context.probes.set(key, 'done');
-    return searchRanked(window, parts);
+    return searchRanked(window, 'track', parts);
   };
   /**
    * An issue known to err in a window divided by track that no leaf of a track within its hours returned,
@@ -706,7 +755,7 @@ export async function enumerateBucket(
       filter: divided ? { includeServices: divided } : {},
     };
     try {
-      const newest = await search(checked, 'FIRST_SEEN');
+      const newest = await searchRankedFor(checked, 'states', 'FIRST_SEEN');
       // Under the cap, the newest are every issue checked: ranked by count, the same again.
       if (isSaturated(newest.data.length)) await search(checked, 'TOTAL_COUNT');
       else if (!divided) {

@@ -90,7 +90,7 @@ function clauseHolds(clause: FacetClause, attributes: IssueAttributesWire, withE
  * Checks every result of a search against the filter it was searched with, using the issue objects the
  * same response included (an issue whose object is missing cannot be checked, and is not). Throws
  * `SearchFacetMisappliedError` for the first contradiction, blaming error types when the issue matches
- * the filter's services.
+ * the filter's services or the filter names error types at all.
  */
 export function checkResultsMatchFilter(filter: SearchFilter, response: SearchResponseWire): void {
   const clauses = clausesOf(filter);
@@ -106,7 +106,11 @@ export function checkResultsMatchFilter(filter: SearchFilter, response: SearchRe
     const attributes = issues.get(issueId);
     if (!attributes) continue;
     if (!clauses.some((clause) => clauseHolds(clause, attributes, true))) {
-      const servicesHold = clauses.some((clause) => clauseHolds(clause, attributes, false));
+      // A query naming error types that the API read wrongly as a whole (an unknown term voiding it, say)
+      // fails its service terms too: the run can do without error types, so they take the blame first,
+      // and a search naming services alone then proves or convicts the service term.
+      const servicesHold =
+        mentionsErrorTypes(filter) || clauses.some((clause) => clauseHolds(clause, attributes, false));
       const facet = servicesHold ? 'error_type' : 'service';
       const value = servicesHold ? attributes.error_type : attributes.service;
       throw SearchFacetMisappliedError.resultOutside(facet, issueId, String(value), filter);

@@ -51,10 +51,45 @@ function valueList(values: readonly string[]): string {
   return values.length === 1 ? searchValue(values[0]!) : `(${values.map(searchValue).join(' OR ')})`;
 }
 
+function namesOnlyServices(clause: FacetClause): boolean {
+  return !clause.includeErrorTypes?.length && !clause.excludeErrorTypes?.length;
+}
+
+/**
+ * The same alternatives with every one that names only services merged into one term, since any union of
+ * `service:(…)` and `-service:(…)` terms is itself one such term: `(service:(a OR b)) OR (-service:(a OR c))`
+ * is `-service:c`. An API that knows only the three service forms the reference shows then still accepts
+ * every query of a plan by service, and the queries are shorter. An empty clause matches everything.
+ */
+export function mergeServiceAlternatives(clauses: readonly FacetClause[]): FacetClause[] {
+  const byService = clauses.filter(namesOnlyServices);
+  if (byService.length < 2) return [...clauses];
+  const included = new Set(byService.flatMap((clause) => clause.includeServices ?? []));
+  const exclusions = byService.filter((clause) => clause.excludeServices?.length);
+  const others = clauses.filter((clause) => !namesOnlyServices(clause));
+  if (byService.some((clause) => !clause.includeServices?.length && !clause.excludeServices?.length))
+    return [{}];
+  let merged: FacetClause;
+  if (exclusions.length === 0) merged = { includeServices: [...included] };
+  else {
+    // A union of exclusions excludes what every one of them excludes, less what an inclusion takes back.
+    const excluded = exclusions[0]!.excludeServices!.filter(
+      (service) =>
+        !included.has(service) && exclusions.every((clause) => clause.excludeServices!.includes(service)),
+    );
+    if (excluded.length === 0) return [{}];
+    merged = { excludeServices: excluded };
+  }
+  return [merged, ...others];
+}
+
 /** The filter's facet terms in event-search syntax, in a fixed order, all of which must hold. */
 function facetClauses(filter: SearchFilter): string[] {
   if (filter.anyOf) {
-    const alternatives = filter.anyOf.map((clause) => facetClauses(clause).join(' AND '));
+    const alternatives = mergeServiceAlternatives(filter.anyOf).map((clause) =>
+      facetClauses(clause).join(' AND '),
+    );
+    if (alternatives.some((part) => part === '')) return [];
     return alternatives.length === 1
       ? alternatives
       : [`(${alternatives.map((part) => `(${part})`).join(' OR ')})`];

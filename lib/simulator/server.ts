@@ -78,6 +78,32 @@ export interface SimulatorOptions {
    * would answer. Default: no limit.
    */
   maxQueryLength?: number;
+  /**
+   * The queries the search reads: the whole event-search subset of `parseQuery` (default), or only the
+   * forms the reference shows for services (`*`, `service:v`, `service:(a OR b)`, `-service:(…)`),
+   * anything else a 400, as a minimal implementation of the API might answer.
+   */
+  queryForms?: 'event-search' | 'services-only';
+  /** Rankings the search accepts: every `order_by` value (default), or `TOTAL_COUNT` alone, others a 400. */
+  rankings?: 'all' | 'count-only';
+  /** How the search treats the `track` attribute: applied (default), refused with a 400, or ignored. */
+  trackAttribute?: 'applied' | 'refused' | 'ignored';
+}
+
+/** What the search API supports beyond the reference's core, set by `SimulatorOptions`. */
+interface SearchDialect {
+  readonly refusedQueryFields: ReadonlySet<QueryField>;
+  readonly statesAttribute: 'applied' | 'refused' | 'ignored';
+  readonly maxQueryLength: number;
+  readonly queryForms: 'event-search' | 'services-only';
+  readonly rankings: 'all' | 'count-only';
+  readonly trackAttribute: 'applied' | 'refused' | 'ignored';
+}
+
+/** A lone service term, negated or not, or no term at all. */
+function isServiceTermOnly(node: QueryNode): boolean {
+  const term = node.kind === 'not' ? node.child : node;
+  return node.kind === 'all' || (term.kind === 'term' && term.field === 'service');
 }
 
 export interface SimulatorStats {
@@ -278,30 +304,53 @@ class SimulatorServer {
     rateLimit: RateLimitOptions | undefined,
     faults: FaultOptions | undefined,
     private readonly searchLogLimit: number,
-    private readonly refusedQueryFields: ReadonlySet<QueryField>,
     ignoredQueryFields: ReadonlyMap<QueryField, IgnoredFieldBehaviour>,
-    private readonly statesAttribute: 'applied' | 'refused' | 'ignored',
-    private readonly maxQueryLength: number,
+    private readonly dialect: SearchDialect,
   ) {
     this.engine = new SearchEngine(org, ignoredQueryFields);
     this.rateLimiter = new RateLimiter(rateLimit, now);
     this.faultPlan = new FaultPlan(faults ?? {}, org.seed);
   }
 
-  /** A 400 for a query too long, or naming a field this API refuses. */
+  /** A 400 for a query too long, naming a field this API refuses, or of a form it does not read. */
   private refuseQuery(query: string): void {
-    if (query.length > this.maxQueryLength) {
-      throw new BadRequestError(`query too long: ${query.length} characters, at most ${this.maxQueryLength}`);
+    const { maxQueryLength, refusedQueryFields, queryForms } = this.dialect;
+    if (query.length > maxQueryLength) {
+      throw new BadRequestError(`query too long: ${query.length} characters, at most ${maxQueryLength}`);
     }
-    if (this.refusedQueryFields.size === 0) return;
+    if (refusedQueryFields.size === 0 && queryForms === 'event-search') return;
     let node: QueryNode;
     try {
       node = parseQuery(query);
     } catch {
       return;
     }
-    const refused = queryFields(node).find((field) => this.refusedQueryFields.has(field));
+    const refused = queryFields(node).find((field) => refusedQueryFields.has(field));
     if (refused) throw new BadRequestError(`unsupported facet "${refused}" in query`);
+    if (queryForms === 'services-only' && !isServiceTermOnly(node))
+      throw new BadRequestError('unsupported query: only service:, service:(…) and -service:(…) are supported');
+  }
+
+  /** The search's attributes as this API reads them: a 400 for one it refuses, one it ignores dropped. */
+  private readAttributes(attributes: SearchRequestAttributes): SearchRequestAttributes {
+    const { statesAttribute, rankings, trackAttribute } = this.dialect;
+    if (attributes.states && statesAttribute === 'refused') {
+      throw new BadRequestError('unknown attribute "states"');
+    }
+    if (attributes.track && trackAttribute === 'refused') {
+      throw new BadRequestError('unknown attribute "track"');
+    }
+    if (attributes.order_by && attributes.order_by !== 'TOTAL_COUNT' && rankings === 'count-only') {
+      throw new BadRequestError('order_by must be TOTAL_COUNT');
+    }
+    const { states, track, ...read } = attributes;
+    return {
+      ...read,
+      ...(states && statesAttribute !== 'ignored' ? { states } : {}),
+      ...(track && trackAttribute !== 'ignored' ? { track } : {}),
+      // An API ignoring the track still needs one of the two, as the reference says.
+      ...(track && trackAttribute === 'ignored' && !read.persona ? { persona: 'ALL' as const } : {}),
+    };
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -467,14 +516,7 @@ class SimulatorServer {
         const include = parseSearchInclude(url.searchParams.get('include'));
         const attributes = parseSearchBody(parseJsonBody(bodyText));
         this.refuseQuery(attributes.query);
-        if (attributes.states && this.statesAttribute === 'refused') {
-          throw new BadRequestError('unknown attribute "states"');
-        }
-        const { states: _states, ...withoutStates } = attributes;
-        const body = this.engine.search(
-          this.statesAttribute === 'ignored' ? withoutStates : attributes,
-          include,
-        );
+        const body = this.engine.search(this.readAttributes(attributes), include);
         this.stats.searches++;
         this.stats.searchLog.push(attributes);
         if (this.stats.searchLog.length > this.searchLogLimit) this.stats.searchLog.shift();
@@ -601,10 +643,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.rateLimit,
     options.faults,
     options.searchLogLimit ?? 10_000,
-    new Set(options.refusedQueryFields ?? []),
     new Map(Object.entries(options.ignoredQueryFields ?? {}) as Array<[QueryField, IgnoredFieldBehaviour]>),
-    options.statesAttribute ?? 'applied',
-    options.maxQueryLength ?? Number.POSITIVE_INFINITY,
+    {
+      refusedQueryFields: new Set(options.refusedQueryFields ?? []),
+      statesAttribute: options.statesAttribute ?? 'applied',
+      maxQueryLength: options.maxQueryLength ?? Number.POSITIVE_INFINITY,
+      queryForms: options.queryForms ?? 'event-search',
+      rankings: options.rankings ?? 'all',
+      trackAttribute: options.trackAttribute ?? 'applied',
+    },
   );
   const server = createServer((request, response) => {
     simulator.handle(request, response).catch((error: unknown) => {

@@ -42,6 +42,39 @@ describe('query building', () => {
       buildSearchQuery('env:prod', { includeServices: ['a'], excludeErrorTypes: ['TypeError', 'a "b"'] }),
     ).toBe('(env:prod) AND service:a AND -@error.type:(TypeError OR "a \\"b\\"")');
     expect(searchValue('web-api_2.v1')).toBe('web-api_2.v1');
+  });
+
+  it('writes alternatives naming only services as one service term, which any API of the reference reads', () => {
+    const remainderWithNamed = {
+      anyOf: [{ includeServices: ['a', 'b'] }, { excludeServices: ['a', 'b', 'c', 'd'] }],
+    };
+    expect(buildSearchQuery('*', remainderWithNamed)).toBe('-service:(c OR d)');
+    expect(buildSearchQuery('*', { anyOf: [{ includeServices: ['a'] }, { includeServices: ['b'] }] })).toBe(
+      'service:(a OR b)',
+    );
+    // Issues outside both exclusions: those of services both exclude, less the one included again.
+    expect(
+      buildSearchQuery('*', {
+        anyOf: [
+          { excludeServices: ['a', 'b', 'c'] },
+          { excludeServices: ['b', 'c', 'd'] },
+          { includeServices: ['c'] },
+        ],
+      }),
+    ).toBe('-service:b');
+    expect(
+      buildSearchQuery('env:prod', { anyOf: [{ includeServices: ['a'] }, { excludeServices: ['a'] }] }),
+    ).toBe('env:prod');
+    // Clauses naming error types stay alternatives of their own.
+    expect(
+      buildSearchQuery('*', {
+        anyOf: [
+          { includeServices: ['a'] },
+          { excludeServices: ['a', 'b'] },
+          { includeServices: ['b'], includeErrorTypes: ['KeyError'] },
+        ],
+      }),
+    ).toBe('((-service:b) OR (service:b AND @error.type:KeyError))');
     for (const odd of ['-leading', 'or', 'NOT', 'a*', 'a?', 'Module::Error', 'a/b', 'ünï', ''])
       expect(searchValue(odd)).toBe(quoteSearchValue(odd));
   });

@@ -162,6 +162,62 @@ describe('an API that limits the length of a query', () => {
   });
 });
 
+describe('an API that implements no more than the reference shows', () => {
+  const to = Date.UTC(2025, 0, 15);
+  /** Services-only queries, ranked by count alone, with the track attribute refused or ignored. */
+  const minimal = (trackAttribute: 'refused' | 'ignored') =>
+    ({
+      queryForms: 'services-only',
+      rankings: 'count-only',
+      trackAttribute,
+      statesAttribute: 'refused',
+    }) as const;
+
+  it.each([
+    ['uniform', 'refused'],
+    ['bursty', 'ignored'],
+    ['dense', 'refused'],
+    ['dense', 'ignored'],
+  ] as const)('exports a %s org exactly, the track attribute %s', async (distribution, trackAttribute) => {
+    harness = await startHarness(
+      { distribution, issues: 400, services: 8, seed: 7, from: to - 3 * HOUR, to },
+      minimal(trackAttribute),
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expectExact(await harness.verify());
+    const { stats } = harness.simulator;
+    // Every query it answered was one of the three service forms.
+    for (const search of stats.searchLog)
+      expect(search.query).toMatch(/^(\*|-?service:[^()]+|-?service:\(.*\))$/);
+    if (distribution === 'uniform') {
+      // A plan by service alone needs nothing the API lacks: nothing refused, nothing given up.
+      expect(stats.byStatus['400']).toBeUndefined();
+      expect(manifest.splits_not_used).toEqual([]);
+    } else {
+      expect(manifest.splits_not_used).toContain('error_type');
+    }
+    if (distribution === 'dense') {
+      // Tracks, states and other rankings refused or unusable: services and time are all that is left.
+      expect(manifest.splits_not_used).toEqual(expect.arrayContaining(['states', 'track']));
+      expect(manifest.splits.track).toBe(0);
+    }
+  });
+
+  it('stops dividing by track and state, which only other rankings check, when the API ranks by count alone', async () => {
+    harness = await startHarness(
+      { distribution: 'dense', issues: 400, services: 8, seed: 7, from: to - 2 * HOUR, to },
+      { rankings: 'count-only', refusedQueryFields: ['error.type'] },
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expectExact(await harness.verify());
+    expect(manifest.splits_not_used).toEqual(expect.arrayContaining(['error_type', 'states', 'track']));
+    // The other rankings were asked for, refused, and the divisions they check given up.
+    expect(harness.simulator.stats.byStatus['400']).toBeGreaterThan(0);
+  });
+});
+
 describe('carrying the plan from one run to the next', () => {
   it('plans the first bucket of a run from what the previous run saved, and stays exact', async () => {
     harness = await startHarness({ distribution: 'dense', issues: 400, services: 8, seed: 13 });

@@ -328,7 +328,9 @@ class SimulatorServer {
     const refused = queryFields(node).find((field) => refusedQueryFields.has(field));
     if (refused) throw new BadRequestError(`unsupported facet "${refused}" in query`);
     if (queryForms === 'services-only' && !isServiceTermOnly(node))
-      throw new BadRequestError('unsupported query: only service:, service:(…) and -service:(…) are supported');
+      throw new BadRequestError(
+        'unsupported query: only service:, service:(…) and -service:(…) are supported',
+      );
   }
 
   /** The search's attributes as this API reads them: a 400 for one it refuses, one it ignores dropped. */

@@ -39,6 +39,8 @@ function rateLimit(text: string | undefined) {
 
 const ERROR_TYPE_FACETS = ['refused', 'dropped', 'unmatched', 'strict'] as const;
 const STATES_FIELDS = ['applied', 'refused', 'ignored'] as const;
+const QUERY_FORMS = ['event-search', 'services-only'] as const;
+const RANKINGS = ['all', 'count-only'] as const;
 
 function oneOf<T extends string>(
   text: string | undefined,
@@ -52,16 +54,24 @@ function oneOf<T extends string>(
 }
 
 /**
- * How the simulated API treats the `@error.type` facet and the `states` field when told to differ from
- * the default: an API that refuses them, or accepts them without applying them, as some may.
+ * How the simulated API treats the `@error.type` facet, the `states` and `track` fields, queries beyond
+ * service terms and rankings other than by count, when told to differ from the default: an API that
+ * refuses them, or accepts them without applying them, as some may.
  */
-function apiVariant(errorTypeFacet: string | undefined, statesField: string | undefined) {
-  const errorTypes = oneOf(errorTypeFacet, '--error-type-facet', ERROR_TYPE_FACETS);
-  const states = oneOf(statesField, '--states-field', STATES_FIELDS);
+function apiVariant(values: Record<string, string | boolean | undefined>) {
+  const text = (flag: string) => (typeof values[flag] === 'string' ? values[flag] : undefined);
+  const errorTypes = oneOf(text('error-type-facet'), '--error-type-facet', ERROR_TYPE_FACETS);
+  const states = oneOf(text('states-field'), '--states-field', STATES_FIELDS);
+  const track = oneOf(text('track-field'), '--track-field', STATES_FIELDS);
+  const queryForms = oneOf(text('query-forms'), '--query-forms', QUERY_FORMS);
+  const rankings = oneOf(text('rankings'), '--rankings', RANKINGS);
   return {
     ...(errorTypes === 'refused' ? { refusedQueryFields: ['error.type' as const] } : {}),
     ...(errorTypes && errorTypes !== 'refused' ? { ignoredQueryFields: { 'error.type': errorTypes } } : {}),
     ...(states ? { statesAttribute: states } : {}),
+    ...(track ? { trackAttribute: track } : {}),
+    ...(queryForms ? { queryForms } : {}),
+    ...(rankings ? { rankings } : {}),
   };
 }
 
@@ -83,9 +93,12 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     latency: { type: 'string' },
     'error-type-facet': { type: 'string' },
     'states-field': { type: 'string' },
+    'track-field': { type: 'string' },
+    'query-forms': { type: 'string' },
+    rankings: { type: 'string' },
     'max-query-length': { type: 'string' },
   });
-  const variant = apiVariant(values['error-type-facet'], values['states-field']);
+  const variant = apiVariant(values);
   const distribution = values.distribution ?? 'uniform';
   if (!(DISTRIBUTIONS as readonly string[]).includes(distribution)) {
     throw new ConfigError(

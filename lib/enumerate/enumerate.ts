@@ -409,11 +409,19 @@ export async function enumerateBucket(
   };
 
   const undocumentedStateSeen = () => anyUndocumentedState(context.statesSeenInRun);
-  /** A plan to search as it is, unless it names a track and the run has found an issue in none. */
-  const usable = (candidate: BucketPlan) =>
-    context.unavailableSplits.has('track') && namesTrack(candidate)
-      ? wholeBucketPlan(bucket, false)
-      : candidate;
+  /**
+   * A plan to search as it is, unless it names a facet the run has given up (a track after an issue in
+   * none; error types refused while this bucket's plan made without states still names them).
+   */
+  const usable = (candidate: BucketPlan) => {
+    const givenUp = (facet: DroppableFacet) => context.unavailableSplits.has(facet);
+    const named = facetsNamedBy(candidate);
+    const namesGivenUp =
+      (givenUp('track') && namesTrack(candidate)) ||
+      (givenUp('error_type') && named.has('error_type')) ||
+      (givenUp('states') && named.has('states'));
+    return namesGivenUp ? wholeBucketPlan(bucket, false) : candidate;
+  };
   const planMadeWithoutStates = () =>
     usable(planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false));
 

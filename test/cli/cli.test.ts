@@ -144,6 +144,8 @@ describe('the error-tracking-export command', () => {
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['simulate', '--error-type-facet', 'sometimes'], '--error-type-facet must be one of refused, dropped'],
     [['simulate', '--states-field', 'maybe'], '--states-field must be one of applied, refused, ignored'],
+    [['simulate', '--rankings', 'some'], '--rankings must be one of all, count-only, got "some"'],
+    [['simulate', '--query-forms', 'lucene'], '--query-forms must be one of event-search, services-only'],
     [['simulate', '--faults', '2'], '--faults must be a fraction from 0 to 1, got "2"'],
     [['simulate', '--new-track', '1.5'], '--new-track must be a fraction from 0 to 1, got "1.5"'],
     [['simulate', '--latency', 'slow'], '--latency must be a whole number ≥ 0, got "slow"'],

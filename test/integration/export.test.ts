@@ -204,6 +204,26 @@ describe('an API that implements no more than the reference shows', () => {
     }
   });
 
+  it('gives up error types and then states in one bucket without planning error types again', async () => {
+    // The bucket with 150 issues erring in one millisecond of one service: error types are refused, then
+    // the probe ranked by first seen, and the plan made without states had named error types again.
+    harness = await startHarness(
+      { distribution: 'collisions', issues: 400, services: 4, seed: 17, from: to - 5 * HOUR, to },
+      { queryForms: 'services-only', rankings: 'count-only', statesAttribute: 'ignored' },
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('incomplete');
+    expect(manifest.splits_not_used).toEqual(expect.arrayContaining(['error_type', 'states']));
+    const incomplete = new Set(manifest.incomplete_windows.map((window) => Date.parse(window.bucket_start)));
+    expect(incomplete.size).toBe(1);
+    const comparison = await harness.verify();
+    const wrong = [...comparison.missing, ...comparison.wrongTotals].filter(
+      (entry) => !incomplete.has(entry.bucketStart),
+    );
+    expect(wrong).toEqual([]);
+    expect(comparison.unexpected).toEqual([]);
+  });
+
   it('stops dividing by track and state, which only other rankings check, when the API ranks by count alone', async () => {
     harness = await startHarness(
       { distribution: 'dense', issues: 400, services: 8, seed: 7, from: to - 2 * HOUR, to },

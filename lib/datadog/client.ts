@@ -312,7 +312,7 @@ export function createDatadogClient(options: DatadogClientOptions): ErrorTrackin
     if (status === 429) {
       stats.rateLimited += 1;
       const delayMs =
-        rateLimitWaitMs(outcome.headers, random) ??
+        rateLimitWaitMs(outcome.headers, random, now) ??
         Math.max(MIN_RATE_LIMIT_WAIT_MS, backoffDelayMs(transientRetries, backoff, random));
       return retry({ reason: statusLine, status, rateLimited: true, delayMs });
     }

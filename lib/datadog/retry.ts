@@ -20,17 +20,38 @@ export const MIN_RATE_LIMIT_WAIT_MS = 500;
 /** Upper bound of the random extra wait after a 429, so concurrent callers do not all return at once. */
 export const RATE_LIMIT_JITTER_MS = 500;
 
-/** Wait after a 429: the bucket's reset time plus a little jitter; `undefined` when the headers do not say. */
-export function rateLimitWaitMs(headers: Headers, random: () => number): number | undefined {
-  const seconds = parseSeconds(headers.get('x-ratelimit-reset')) ?? parseSeconds(headers.get('retry-after'));
-  if (seconds === undefined) return undefined;
-  return Math.max(MIN_RATE_LIMIT_WAIT_MS, seconds * 1000) + Math.floor(random() * RATE_LIMIT_JITTER_MS);
+/**
+ * Wait after a 429: the bucket's reset time plus a little jitter; `undefined` when the headers do not say.
+ * Datadog sends seconds until the reset; a value that can only be an epoch timestamp (as other APIs send)
+ * is read as one, and `Retry-After` may also be an HTTP date, so neither turns into a wait of decades that
+ * fails the call at once.
+ */
+export function rateLimitWaitMs(
+  headers: Headers,
+  random: () => number,
+  now: () => number = Date.now,
+): number | undefined {
+  const waitMs =
+    parseResetMs(headers.get('x-ratelimit-reset'), now) ?? parseRetryAfterMs(headers.get('retry-after'), now);
+  if (waitMs === undefined) return undefined;
+  return Math.max(MIN_RATE_LIMIT_WAIT_MS, waitMs) + Math.floor(random() * RATE_LIMIT_JITTER_MS);
 }
 
-function parseSeconds(value: string | null): number | undefined {
+/** Above this, a reset in seconds is an epoch timestamp (2001 onwards), not a time to wait. */
+const EPOCH_SECONDS_FROM = 1_000_000_000;
+
+function parseResetMs(value: string | null, now: () => number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+  return seconds >= EPOCH_SECONDS_FROM ? Math.max(0, seconds * 1000 - now()) : seconds * 1000;
+}
+
+function parseRetryAfterMs(value: string | null, now: () => number): number | undefined {
+  const asSeconds = parseResetMs(value, now);
+  if (asSeconds !== undefined || value === null) return asSeconds;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now());
 }
 
 /** Statuses worth retrying: the server may answer differently a moment later. */

@@ -19,10 +19,23 @@ export function validateSearchResponse(body: unknown): Validation<SearchResponse
     const problem =
       checkResource(result, path, 'error_tracking_search_result') ?? checkCounts(result as JsonObject, path);
     if (problem) return invalid(problem);
+    identifyByIssue(result as JsonObject);
   }
   const problem = checkIncluded(body);
   if (problem) return invalid(problem);
   return { ok: true, value: body as unknown as SearchResponseWire };
+}
+
+/**
+ * A search result is its issue's, and the reference's results carry the issue's id twice (as the result
+ * id and in `relationships.issue`). An API whose result ids differ would otherwise give rows and plans
+ * ids no issue object has, so the issue's id is the result's id.
+ */
+function identifyByIssue(result: JsonObject): void {
+  const relationships = result.relationships as JsonObject | undefined;
+  const issue = relationships?.issue as JsonObject | undefined;
+  const data = issue?.data as JsonObject | undefined;
+  if (typeof data?.id === 'string' && data.id !== '') result.id = data.id;
 }
 
 export function validateIssueResponse(body: unknown): Validation<IssueResponseWire> {

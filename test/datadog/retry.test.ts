@@ -45,6 +45,17 @@ describe('rateLimitWaitMs', () => {
     expect(rateLimitWaitMs(new Headers({ 'x-ratelimit-reset': 'soon' }), () => 0)).toBeUndefined();
     expect(rateLimitWaitMs(new Headers(), () => 0)).toBeUndefined();
   });
+
+  it('reads a reset that can only be an epoch timestamp, and a Retry-After date, as instants', () => {
+    const now = () => Date.UTC(2026, 0, 1);
+    const inSeconds = (seconds: number) => String(now() / 1000 + seconds);
+    expect(rateLimitWaitMs(new Headers({ 'x-ratelimit-reset': inSeconds(9) }), () => 0, now)).toBe(9000);
+    // An instant already past waits the minimum, not a negative time.
+    expect(rateLimitWaitMs(new Headers({ 'x-ratelimit-reset': inSeconds(-5) }), () => 0, now)).toBe(500);
+    const date = new Date(now() + 4000).toUTCString();
+    expect(rateLimitWaitMs(new Headers({ 'retry-after': date }), () => 0, now)).toBe(4000);
+    expect(rateLimitWaitMs(new Headers({ 'retry-after': 'later' }), () => 0, now)).toBeUndefined();
+  });
 });
 
 describe('classifyNetworkError', () => {

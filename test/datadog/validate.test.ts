@@ -45,6 +45,14 @@ describe('validateSearchResponse', () => {
     });
   });
 
+  it("identifies a result by its issue's id when the result's own id differs", () => {
+    const issue = { data: { id: 'issue-1', type: 'issue' } };
+    const validation = validateSearchResponse({
+      data: [{ id: 'result-1', attributes: { total_count: 3 }, relationships: { issue } }],
+    });
+    expect(validation.ok && validation.value.data[0]?.id).toBe('issue-1');
+  });
+
   it('accepts an empty result', () => {
     expect(validateSearchResponse({ data: [] })).toEqual({ ok: true, value: { data: [] } });
   });

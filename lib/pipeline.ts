@@ -12,7 +12,7 @@ import {
 } from './enumerate/enumerate';
 import type { CheckedFacet } from './enumerate/filter-check';
 import { type HydrationStats, Hydrator } from './enumerate/hydrate';
-import { toIssueRow } from './enumerate/rows';
+import { epochMsOf, toIssueRow } from './enumerate/rows';
 import { loadSavedPlans, savePlans } from './enumerate/saved-plan';
 import { describeScope, type SearchScope } from './enumerate/scope';
 import { anyUndocumentedState, MAX_SERVICES_EXCLUDED, type SplitKind } from './enumerate/split';
@@ -264,7 +264,7 @@ export async function runExport(
           (issueId) => {
             const attributes = bucketHydrator.issueOf(issueId)?.attributes;
             // Only plans read these, so a malformed one is ignored rather than an error.
-            const time = (value: unknown) => (typeof value === 'number' ? value : undefined);
+            const time = (value: unknown) => epochMsOf(value) ?? undefined;
             return {
               service: attributes?.service,
               errorType: attributes?.error_type,

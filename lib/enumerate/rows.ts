@@ -41,8 +41,17 @@ const MAPPED_ATTRIBUTES = new Set([
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const nonEmptyText = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
-const epochMs = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : null;
+/**
+ * An issue's lifetime instant: epoch milliseconds as the reference has them, or, from an API that sends
+ * them otherwise, the same number as a string or an ISO-8601 time. Anything else is unknown, not invented.
+ */
+export function epochMsOf(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : null;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const number = Number(value);
+  if (Number.isFinite(number)) return Math.trunc(number);
+  return isoToEpochMs(value);
+}
 
 function isoToEpochMs(value: unknown): number | null {
   if (typeof value !== 'string') return null;
@@ -80,8 +89,8 @@ export function toIssueRow(
     platform: text(attributes.platform),
     languages: stringList(attributes.languages),
     is_crash: typeof attributes.is_crash === 'boolean' ? attributes.is_crash : null,
-    first_seen: epochMs(attributes.first_seen),
-    last_seen: epochMs(attributes.last_seen),
+    first_seen: epochMsOf(attributes.first_seen),
+    last_seen: epochMsOf(attributes.last_seen),
     first_seen_version: nonEmptyText(attributes.first_seen_version),
     last_seen_version: nonEmptyText(attributes.last_seen_version),
     regressed_at: isoToEpochMs(attributes.regression?.regressed_at),

@@ -6,7 +6,7 @@
  * matches nothing with them or nothing with them negated either, in turn; one without the `states`
  * field on every fifth; one refusing queries over 1,500 characters on every seventh; one implementing no
  * more than the reference shows on every eleventh: service terms alone, ranked by count alone, the track
- * attribute refused or ignored; one ranking by count alone on every thirteenth) and checks
+ * attribute refused or ignored, some of them refusing with a 500 rather than a 400; one ranking by count alone on every thirteenth) and checks
  * every issue-hour against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else
  * is. Also reports searches ÷ ceil(issue-hours / 100) per distribution, for tuning.
  *
@@ -62,6 +62,8 @@ for (const distribution of DISTRIBUTIONS) {
             queryForms: 'services-only' as const,
             rankings: 'count-only' as const,
             trackAttribute: seed % 2 === 0 ? ('refused' as const) : ('ignored' as const),
+            // An API failing on what it cannot parse answers 500, not 400, for every third of them.
+            refusalStatus: seed % 3 === 0 ? (500 as const) : (400 as const),
           }
         : seed % 13 === 2
           ? { rankings: 'count-only' as const }

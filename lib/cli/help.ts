@@ -11,7 +11,7 @@ Usage:
       [--odd-service-names] [--missing-included 0.05] [--unknown-enums 0.05] [--new-track 0.05]
       [--faults 0.05] [--latency 20] [--error-type-facet refused|dropped|unmatched|strict]
       [--states-field refused|ignored] [--track-field refused|ignored] [--query-forms services-only]
-      [--rankings count-only] [--max-query-length 4000]
+      [--rankings count-only] [--refusal-status 500] [--max-query-length 4000]
   error-tracking-export query "<SQL>" [--out ./warehouse] [--format table|json]
 
 Times are ISO-8601 (2026-11-01T00:00:00Z), epoch milliseconds, or relative (now, now-6h).

@@ -41,6 +41,7 @@ const ERROR_TYPE_FACETS = ['refused', 'dropped', 'unmatched', 'strict'] as const
 const STATES_FIELDS = ['applied', 'refused', 'ignored'] as const;
 const QUERY_FORMS = ['event-search', 'services-only'] as const;
 const RANKINGS = ['all', 'count-only'] as const;
+const REFUSAL_STATUSES = ['400', '500'] as const;
 
 function oneOf<T extends string>(
   text: string | undefined,
@@ -56,7 +57,7 @@ function oneOf<T extends string>(
 /**
  * How the simulated API treats the `@error.type` facet, the `states` and `track` fields, queries beyond
  * service terms and rankings other than by count, when told to differ from the default: an API that
- * refuses them, or accepts them without applying them, as some may.
+ * refuses them (with a 400, or a 500), or accepts them without applying them, as some may.
  */
 function apiVariant(values: Record<string, string | boolean | undefined>) {
   const text = (flag: string) => (typeof values[flag] === 'string' ? values[flag] : undefined);
@@ -65,6 +66,7 @@ function apiVariant(values: Record<string, string | boolean | undefined>) {
   const track = oneOf(text('track-field'), '--track-field', STATES_FIELDS);
   const queryForms = oneOf(text('query-forms'), '--query-forms', QUERY_FORMS);
   const rankings = oneOf(text('rankings'), '--rankings', RANKINGS);
+  const refusalStatus = oneOf(text('refusal-status'), '--refusal-status', REFUSAL_STATUSES);
   return {
     ...(errorTypes === 'refused' ? { refusedQueryFields: ['error.type' as const] } : {}),
     ...(errorTypes && errorTypes !== 'refused' ? { ignoredQueryFields: { 'error.type': errorTypes } } : {}),
@@ -72,6 +74,7 @@ function apiVariant(values: Record<string, string | boolean | undefined>) {
     ...(track ? { trackAttribute: track } : {}),
     ...(queryForms ? { queryForms } : {}),
     ...(rankings ? { rankings } : {}),
+    ...(refusalStatus ? { refusalStatus: Number(refusalStatus) as 400 | 500 } : {}),
   };
 }
 
@@ -96,6 +99,7 @@ export async function simulateCommand(argv: readonly string[], io: ExportCommand
     'track-field': { type: 'string' },
     'query-forms': { type: 'string' },
     rankings: { type: 'string' },
+    'refusal-status': { type: 'string' },
     'max-query-length': { type: 'string' },
   });
   const variant = apiVariant(values);

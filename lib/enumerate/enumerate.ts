@@ -1,5 +1,5 @@
 import type { ErrorTrackingApi } from '../datadog/api';
-import { DatadogApiError } from '../datadog/errors';
+import { DatadogApiError, DatadogMalformedResponseError } from '../datadog/errors';
 import type {
   IncludedWire,
   IssueWire,
@@ -134,9 +134,15 @@ function mergedResponse(parts: readonly SearchResponseWire[], orderBy: OrderBy):
   return { data, included: [...included.values()] };
 }
 
-/** The API refused the search's query (400), as it does a facet it does not support. */
+/**
+ * The API refused the search's query: a 400, as it answers a facet it does not support, or a server
+ * error on every retry, as an API that fails on what it cannot parse answers instead. The second may
+ * also be an outage; taking it for a refusal then only gives up a facet for the run (searches that name
+ * nothing doubtful still fail and stop the export), never data.
+ */
 function refusedByApi(error: unknown): boolean {
-  return error instanceof DatadogApiError && error.status === 400;
+  if (!(error instanceof DatadogApiError) || error instanceof DatadogMalformedResponseError) return false;
+  return error.status === 400 || (error.status !== undefined && error.status >= 500);
 }
 
 /** Facets a run can stop using when the API turns out not to support them; every division needs the rest. */

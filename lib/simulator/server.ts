@@ -88,6 +88,11 @@ export interface SimulatorOptions {
   rankings?: 'all' | 'count-only';
   /** How the search treats the `track` attribute: applied (default), refused with a 400, or ignored. */
   trackAttribute?: 'applied' | 'refused' | 'ignored';
+  /**
+   * The status of a search refused for what this API does not support (every refusal above): 400
+   * (default), or 500, as an implementation that fails on what it cannot parse would answer.
+   */
+  refusalStatus?: 400 | 500;
 }
 
 /** What the search API supports beyond the reference's core, set by `SimulatorOptions`. */
@@ -98,6 +103,7 @@ interface SearchDialect {
   readonly queryForms: 'event-search' | 'services-only';
   readonly rankings: 'all' | 'count-only';
   readonly trackAttribute: 'applied' | 'refused' | 'ignored';
+  readonly refusalStatus: 400 | 500;
 }
 
 /** A lone service term, negated or not, or no term at all. */
@@ -333,6 +339,16 @@ class SimulatorServer {
       );
   }
 
+  /** `search()`, with its refusals (400s) answered with `status` instead. */
+  private refusingWith<T>(status: 400 | 500, search: () => T): T {
+    try {
+      return search();
+    } catch (error) {
+      if (status === 400 || !(error instanceof BadRequestError)) throw error;
+      throw new SimulatorRequestError(status, `Internal Server Error: ${error.message}`);
+    }
+  }
+
   /** The search's attributes as this API reads them: a 400 for one it refuses, one it ignores dropped. */
   private readAttributes(attributes: SearchRequestAttributes): SearchRequestAttributes {
     const { statesAttribute, rankings, trackAttribute } = this.dialect;
@@ -517,8 +533,10 @@ class SimulatorServer {
       case 'search': {
         const include = parseSearchInclude(url.searchParams.get('include'));
         const attributes = parseSearchBody(parseJsonBody(bodyText));
-        this.refuseQuery(attributes.query);
-        const body = this.engine.search(this.readAttributes(attributes), include);
+        const body = this.refusingWith(this.dialect.refusalStatus, () => {
+          this.refuseQuery(attributes.query);
+          return this.engine.search(this.readAttributes(attributes), include);
+        });
         this.stats.searches++;
         this.stats.searchLog.push(attributes);
         if (this.stats.searchLog.length > this.searchLogLimit) this.stats.searchLog.shift();
@@ -653,6 +671,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       queryForms: options.queryForms ?? 'event-search',
       rankings: options.rankings ?? 'all',
       trackAttribute: options.trackAttribute ?? 'applied',
+      refusalStatus: options.refusalStatus ?? 400,
     },
   );
   const server = createServer((request, response) => {

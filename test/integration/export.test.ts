@@ -204,6 +204,19 @@ describe('an API that implements no more than the reference shows', () => {
     }
   });
 
+  it('takes a server error on every retry of a search naming what the API lacks for a refusal', async () => {
+    harness = await startHarness(
+      { distribution: 'bursty', issues: 400, services: 8, seed: 7, from: to - 3 * HOUR, to },
+      { ...minimal('refused'), refusalStatus: 500 },
+    );
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expectExact(await harness.verify());
+    expect(manifest.splits_not_used).toContain('error_type');
+    expect(harness.simulator.stats.byStatus['500']).toBeGreaterThan(0);
+    expect(harness.simulator.stats.byStatus['400']).toBeUndefined();
+  });
+
   it('gives up error types and then states in one bucket without planning error types again', async () => {
     // The bucket with 150 issues erring in one millisecond of one service: error types are refused, then
     // the probe ranked by first seen, and the plan made without states had named error types again.

@@ -12,8 +12,8 @@ import {
   groundTruth,
   type OrgOptions,
   resolveOrgOptions,
+  type SimulatorOptions,
 } from '../lib/simulator';
-import type { QueryField } from '../lib/simulator/query';
 import { compareWithGroundTruth } from '../lib/simulator/verify';
 import { openWarehouse } from '../lib/warehouse/duckdb';
 import { forkBenchScript, nextMessage, runBenchChild } from './child';
@@ -39,9 +39,18 @@ export interface OrgShape {
   readonly reduced?: OrgShape;
   /** The most searches per ceil(issue-buckets / 100) the shape may take; none for shapes only reported. */
   readonly target?: number;
-  /** Query fields the simulated API refuses with a 400, as an API without the error-type facet would. */
-  readonly refusedQueryFields?: readonly QueryField[];
+  /**
+   * How the simulated API differs from the reference's: query fields it refuses with a 400 (as one without
+   * the error-type facet would), or no more than the reference shows (see `SimulatorOptions`).
+   */
+  readonly api?: ApiVariant;
 }
+
+/** The simulator options a shape may set for its API. */
+export type ApiVariant = Pick<
+  SimulatorOptions,
+  'refusedQueryFields' | 'queryForms' | 'rankings' | 'trackAttribute' | 'statesAttribute' | 'refusalStatus'
+>;
 
 export interface SearchBounds {
   readonly issueBuckets: number;
@@ -84,8 +93,8 @@ export interface EnumerationResult {
     readonly services: number;
     readonly hours: number;
     readonly seed: number;
-    /** Query fields the simulated API refused, when any. */
-    readonly refusedQueryFields?: readonly QueryField[];
+    /** How the simulated API differed from the reference's, when it did. */
+    readonly api?: ApiVariant;
   };
   readonly bounds: SearchBounds;
   /** Searches of the reported seed's run. */
@@ -161,13 +170,13 @@ async function exportAgainstSimulatorChild(
   orgOptions: OrgOptions,
   outDir: string,
   timeoutMs: number,
-  refusedQueryFields: readonly QueryField[] = [],
+  api: ApiVariant = {},
 ): Promise<{ exported: ExportChildResult; simulator: SimulatorChildResult }> {
   const resolved = resolveOrgOptions(orgOptions);
   const simulatorChild = forkBenchScript('./simulator-child.ts');
   try {
     const ready = nextMessage<SimulatorChildReady>(simulatorChild, 'ready');
-    simulatorChild.send({ type: 'input', value: { org: orgOptions, refusedQueryFields } });
+    simulatorChild.send({ type: 'input', value: { org: orgOptions, api } });
     const { url } = await ready;
     const input: ExportChildInput = {
       simulatorUrl: url,
@@ -192,7 +201,7 @@ async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
       shape.org,
       outDir,
       shape.timeoutMs,
-      shape.refusedQueryFields,
+      shape.api,
     );
     const org = generateOrg(shape.org);
     const range = { from: org.from, to: org.to };
@@ -224,7 +233,7 @@ async function measureShape(shape: OrgShape): Promise<EnumerationResult> {
         services: org.options.services,
         hours: round((org.to - org.from) / HOUR, 1),
         seed: org.seed,
-        ...(shape.refusedQueryFields?.length ? { refusedQueryFields: shape.refusedQueryFields } : {}),
+        ...(shape.api ? { api: shape.api } : {}),
       },
       bounds,
       searches: exported.searches,

@@ -137,7 +137,24 @@ export const FULL_SETTINGS: BenchSettings = {
       (shape): OrgShape => ({
         ...shape,
         name: `${shape.name}, API without error types`,
-        refusedQueryFields: ['error.type'],
+        api: { refusedQueryFields: ['error.type'] },
+      }),
+    ),
+    // The same orgs served by an API implementing no more than the reference shows: service terms alone
+    // (`service:v`, `service:(a OR b)`, `-service:(…)`), ranked by count alone, the `track` and `states`
+    // attributes refused. Services and time are all that divide them.
+    ...TARGET_SHAPES.map(
+      (shape): OrgShape => ({
+        ...shape,
+        name: `${shape.name}, minimal API`,
+        target: undefined,
+        seeds: shape.seeds?.slice(0, 2),
+        api: {
+          queryForms: 'services-only',
+          rankings: 'count-only',
+          trackAttribute: 'refused',
+          statesAttribute: 'refused',
+        },
       }),
     ),
     // Busier versions of the same orgs: services well beyond one search per bucket.

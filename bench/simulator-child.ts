@@ -1,12 +1,12 @@
 /**
  * The simulated Datadog in its own process, so the exporter's peak RSS (measured in another child) does
  * not include the org and its occurrences, and both sides get a core each. Protocol: `input` (org options,
- * query fields to refuse)
+ * how the API differs from the reference's)
  * → `ready` (url) … `stop` → `result` (this process's peak RSS and request counts).
  */
 import { generateOrg, type OrgOptions, startSimulator } from '../lib/simulator';
-import type { QueryField } from '../lib/simulator/query';
 import { peakRssBytes } from './child';
+import type { ApiVariant } from './enumeration';
 
 export interface SimulatorChildReady {
   readonly url: string;
@@ -23,7 +23,7 @@ export interface SimulatorChildResult {
 
 interface SimulatorChildInput {
   readonly org: OrgOptions;
-  readonly refusedQueryFields?: readonly QueryField[];
+  readonly api?: ApiVariant;
 }
 
 process.once('message', async (message: { type: string; value: SimulatorChildInput }) => {
@@ -31,10 +31,7 @@ process.once('message', async (message: { type: string; value: SimulatorChildInp
     const started = performance.now();
     const org = generateOrg(message.value.org);
     const generateMs = performance.now() - started;
-    const simulator = await startSimulator({
-      org,
-      refusedQueryFields: message.value.refusedQueryFields ?? [],
-    });
+    const simulator = await startSimulator({ org, ...message.value.api });
     process.on('message', async (next: { type: string }) => {
       if (next.type !== 'stop') return;
       const { requests, searches, byStatus } = simulator.stats;

@@ -4,7 +4,8 @@
  * `included` objects, injected 5xx and truncated
  * bodies; an API without the error-type facet on every other org, one that refuses it, ignores its terms,
  * matches nothing with them or nothing with them negated either, in turn; one without the `states`
- * field on every fifth; one refusing queries over 1,500 characters on every seventh; one implementing no
+ * field on every fifth; one refusing queries over 1,500 characters on every seventh; one that does not
+ * read `@issue.id` (refusing it, ignoring it, or matching nothing with it) on every third; one implementing no
  * more than the reference shows on every eleventh: service terms alone, ranked by count alone, the track
  * attribute refused or ignored, some of them refusing with a 500 rather than a 400; one ranking by count alone on every thirteenth) and checks
  * every issue-hour against ground truth. Buckets declared incomplete are allowed to be wrong; nothing else
@@ -53,9 +54,20 @@ for (const distribution of DISTRIBUTIONS) {
           ? { ignoredQueryFields: { 'error.type': ignoredErrorTypes } }
           : { refusedQueryFields: ['error.type' as const] };
     const statesAttribute = seed % 10 === 3 ? 'refused' : seed % 10 === 7 ? 'ignored' : 'applied';
+    // Every third org's API does not read `@issue.id` the reference's way: it refuses the term, reads the
+    // query without it, or lets it match nothing, negated or not, in turn.
+    const issueIds =
+      seed % 3 === 2 ? (['refused', 'dropped', 'unmatched', 'strict'] as const)[seed % 4] : undefined;
+    const withoutIssueIds =
+      issueIds === undefined
+        ? {}
+        : issueIds === 'refused'
+          ? { refusedQueryFields: [...(withoutErrorTypes.refusedQueryFields ?? []), 'issue.id' as const] }
+          : { ignoredQueryFields: { ...withoutErrorTypes.ignoredQueryFields, 'issue.id': issueIds } };
     const minimalApi = seed % 11 === 6;
     const harness = await startHarness(org, {
       ...withoutErrorTypes,
+      ...withoutIssueIds,
       statesAttribute,
       ...(minimalApi
         ? {
@@ -88,9 +100,11 @@ for (const distribution of DISTRIBUTIONS) {
       const ratio = manifest.searches / Math.max(1, Math.ceil(comparison.expected / 100));
       const key = minimalApi
         ? `${distribution}, minimal API`
-        : seed % 2 === 0
-          ? `${distribution}, without error types`
-          : distribution;
+        : issueIds
+          ? `${distribution}, without issue ids`
+          : seed % 2 === 0
+            ? `${distribution}, without error types`
+            : distribution;
       ratios.set(key, [...(ratios.get(key) ?? []), ratio]);
     } catch (error) {
       failures.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);

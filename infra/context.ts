@@ -73,6 +73,7 @@ export function stackPropsFromContext(read: ContextReader): ErrorTrackingExportS
     concurrency: positiveInteger(read, 'concurrency'),
     stateSplits: flag(read, 'stateSplits'),
     trackSplits: flag(read, 'trackSplits'),
+    issuePages: flag(read, 'issuePages'),
     backfillMaxConcurrency: positiveInteger(read, 'backfillMaxConcurrency'),
     watermarkLagThresholdMinutes: positiveInteger(read, 'watermarkLagThresholdMinutes'),
   };

@@ -117,6 +117,13 @@ export interface ErrorTrackingExportStackProps extends StackProps {
    */
   readonly trackSplits?: boolean;
   /**
+   * Whether a saturated window may be paged by issue id (`ISSUE_PAGES`), a search term the reference
+   * does not document: a run relies on it only once a page has proved it, and stops on any sign the API
+   * reads it otherwise. With `false` no run relies on it.
+   * @default true
+   */
+  readonly issuePages?: boolean;
+  /**
    * Timeout of the scheduled export; keep it below the schedule interval.
    * @default Duration.minutes(14)
    */
@@ -205,6 +212,7 @@ export class ErrorTrackingExportStack extends Stack {
       CONCURRENCY: String(props.concurrency ?? 4),
       STATE_SPLITS: String(props.stateSplits ?? true),
       TRACK_SPLITS: String(props.trackSplits ?? true),
+      ISSUE_PAGES: String(props.issuePages ?? true),
     };
     // The exporter searches either a persona or tracks, never both.
     if (props.tracks !== undefined && props.tracks.length > 0)

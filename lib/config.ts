@@ -29,6 +29,8 @@ export interface ExportSettings {
   readonly stateSplits: boolean;
   /** Whether a window may be divided by `track`; see `ExportOptions.trackSplits`. */
   readonly trackSplits: boolean;
+  /** Whether a saturated window may be paged by issue id; see `ExportOptions.issuePages`. */
+  readonly issuePages: boolean;
 }
 
 const HELP_HINT = 'run `error-tracking-export --help` for usage';
@@ -137,6 +139,7 @@ export const EXPORT_FLAGS = {
   concurrency: { type: 'string' },
   'no-state-splits': { type: 'boolean' },
   'no-track-splits': { type: 'boolean' },
+  'no-issue-pages': { type: 'boolean' },
 } as const;
 
 export function parseExportSettings(argv: readonly string[], now: number): ExportSettings {
@@ -167,5 +170,6 @@ export function parseExportSettings(argv: readonly string[], now: number): Expor
     ...(values.events ? { events: values.events } : {}),
     stateSplits: values['no-state-splits'] !== true,
     trackSplits: values['no-track-splits'] !== true,
+    issuePages: values['no-issue-pages'] !== true,
   };
 }

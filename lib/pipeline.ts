@@ -9,6 +9,8 @@ import {
   emptySplitCounts,
   enumerateBucket,
   type IncompleteWindow,
+  newPagingState,
+  WHOLE_BUCKET_PAGED_UP_TO,
 } from './enumerate/enumerate';
 import type { CheckedFacet } from './enumerate/filter-check';
 import { type HydrationStats, Hydrator } from './enumerate/hydrate';
@@ -58,6 +60,12 @@ export interface ExportOptions {
    * complete run does not depend on the tracks staying three. @default true
    */
   readonly trackSplits?: boolean;
+  /**
+   * Whether a saturated window may be paged by issue id (`-@issue.id:(…)`), which the reference does not
+   * document: a run pages only once a page has proved the API applies it, and stops on a refusal or a
+   * page that returns an excluded issue. With `false` a run never relies on it. @default true
+   */
+  readonly issuePages?: boolean;
 }
 
 export interface ExportProgress {
@@ -202,10 +210,12 @@ export async function runExport(
   const unavailableSplits = new Set<SplitKind>([
     ...(options.stateSplits === false ? (['states'] as const) : []),
     ...(options.trackSplits === false ? (['track'] as const) : []),
+    ...(options.issuePages === false ? (['page'] as const) : []),
   ]);
   const probes = new Map<string, Promise<void> | 'done'>();
   const maxExcludedServices = { value: MAX_SERVICES_EXCLUDED };
   const longestAcceptedQuery = { value: 0 };
+  const paging = newPagingState();
   const planOf = (scope: SearchScope, bucket: Bucket, statesSupported: boolean) =>
     density.plan(
       scope,
@@ -214,6 +224,7 @@ export async function runExport(
       statesSupported,
       provenFacets.has('error_type'),
       maxExcludedServices.value,
+      paging.proven && !unavailableSplits.has('page') ? WHOLE_BUCKET_PAGED_UP_TO : 0,
     );
   const exportBucket = async (bucket: Bucket): Promise<void> => {
     const searchStarted = now();
@@ -233,6 +244,7 @@ export async function runExport(
             provenFacets,
             maxExcludedServices,
             longestAcceptedQuery,
+            paging,
           },
           scope,
           bucket,

@@ -64,6 +64,7 @@ export async function demoCommand(argv: readonly string[], io: ExportCommandIo):
         out,
         stateSplits: true,
         trackSplits: true,
+        issuePages: true,
       },
       { baseUrl: simulator.url, site: 'datadoghq.com', apiKey: DEFAULT_API_KEY, appKey: DEFAULT_APP_KEY },
       io,

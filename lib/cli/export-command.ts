@@ -107,6 +107,7 @@ export async function exportWithSettings(
         scopes: settings.scopes,
         stateSplits: settings.stateSplits,
         trackSplits: settings.trackSplits,
+        issuePages: settings.issuePages,
       },
       { api, sink, now: io.now, onProgress: progress, ...(stateTracking ? { stateTracking } : {}) },
     );

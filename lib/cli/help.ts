@@ -4,7 +4,7 @@ Usage:
   error-tracking-export export --from <time> --to <time> --out <dir|s3://bucket/prefix>
       [--query <q>] [--persona ALL|BACKEND|BROWSER|MOBILE | --track trace,logs,rum]
       [--bucket 1h] [--concurrency 4] [--state <dir|s3://...>] [--events <file.ndjson|eventbridge:bus>]
-      [--no-state-splits] [--no-track-splits]
+      [--no-state-splits] [--no-track-splits] [--no-issue-pages]
   error-tracking-export demo
   error-tracking-export simulate [--port 8126] [--issues 3000] [--services 12] [--hours 24]
       [--distribution uniform|bursty|dense|collisions] [--seed 1] [--rate-limit 300/60]

@@ -703,17 +703,27 @@ export class ServiceDensityModel {
     errorTypesProven = true,
     /** Services a remainder may exclude: lower once the API refused a remainder excluding as many. */
     maxExcluded = MAX_SERVICES_EXCLUDED,
+    /**
+     * Once the run pages saturated windows, a bucket expected to hold at most this many issues is one
+     * search of the whole bucket, paged: one search a hundred issues, whatever the bucket turns out to
+     * hold, where a plan's pieces must each be predicted to fit. 0 while the run does not page.
+     */
+    pagedUpTo = 0,
   ): BucketPlan {
     const observation = this.latest.get(describeScope(scope));
     if (!observation || observation.totalIssues < PLANNABLE_ISSUES) {
       return wholeBucketPlan(bucket, true);
     }
+    const paged = (expectedIssues: number) =>
+      expectedIssues <= pagedUpTo ? wholeBucketPlan(bucket, false) : undefined;
     if (observation.errorTypes) {
       // Issue by issue and by counts, each misses differently; their average misses least.
       const predicted = this.activity.get(describeScope(scope))?.predict(bucket, observation.errorTypes);
       const expected = predicted
         ? blendObservations(predicted, observation.errorTypes)
         : observation.errorTypes;
+      const pagedPlan = paged(expected.totalIssues);
+      if (pagedPlan) return pagedPlan;
       // A plan naming error types before any search proved the facet begins with a search of the whole
       // bucket (see `enumerateBucket`); while every service fits a search, whole services need none.
       const servicesFit = [...expected.services.values()].every(
@@ -737,6 +747,10 @@ export class ServiceDensityModel {
     const predicted = this.stateActivity
       .get(describeScope(scope))
       ?.predict(bucket, { services: new Map(), withoutService: 0, totalIssues: 0 });
+    const pagedPlan = paged(
+      predicted ? (predicted.totalIssues + observation.totalIssues) / 2 : observation.totalIssues,
+    );
+    if (pagedPlan) return pagedPlan;
     const statesDivide =
       statesSupported &&
       !this.undocumentedStates.has(describeScope(scope)) &&

@@ -30,10 +30,19 @@ export interface DiscoveryCallbacks {
   maxExcludedServices(): number;
   /** Counts a division discovery made, for the run's splits by kind. */
   countSplit(kind: 'service' | 'error_type'): void;
+  /**
+   * Pages the saturated first search through, keeping the bucket's issues, if a page or two finds them
+   * all (see `pageThrough` in `enumerate.ts`); false when the bucket is to be sampled instead.
+   */
+  pageThrough?(window: SearchWindow, response: SearchResponseWire): Promise<boolean>;
 }
 
 /** What discovery found: the bucket itself, or a sample to plan the bucket from. */
 export type Discovery =
+  | {
+      /** The first search's pages found every issue of the bucket, already kept. */
+      readonly kind: 'paged';
+    }
   | {
       /** The first search is the bucket's: under the cap, or nothing it showed divides it. */
       readonly kind: 'searched';
@@ -67,6 +76,8 @@ export type Discovery =
 export async function discoverBucket(bucket: Bucket, callbacks: DiscoveryCallbacks): Promise<Discovery> {
   const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
   const first = await callbacks.search(window);
+  if (isSaturated(first.data.length) && (await callbacks.pageThrough?.(window, first)))
+    return { kind: 'paged' };
   const issue = (issueId: string) => callbacks.issueOf(issueId)?.attributes;
   const sampleOfResponse = (response: SearchResponseWire) =>
     sampleOf(

@@ -106,6 +106,37 @@ export interface EnumerationContext {
   readonly maxExcludedServices: { value: number };
   /** The longest query the API has accepted in this run (see `LONG_QUERY`). */
   readonly longestAcceptedQuery: { value: number };
+  /** What the run has learnt of paging saturated windows by issue id (see `pageThrough`). */
+  readonly paging: PagingState;
+}
+
+/**
+ * Paging a saturated window (`-@issue.id:(the issues it returned)`) relies on a term the reference does
+ * not document, so a run trusts it only once a page has returned issues, none of them excluded: an API
+ * whose negated term matches nothing returns empty pages, which would otherwise end every window at its
+ * first 100 issues. A run that gets such doubtful empty pages twice stops paging.
+ */
+export interface PagingState {
+  proven: boolean;
+  doubtfulEmptyPages: number;
+  /** Issues a page may exclude: lower once the API refused a longer list. */
+  mostExcluded: number;
+}
+
+/** About 40 characters of query each: 300 make a query of about 12,000 characters. */
+export const MOST_ISSUES_EXCLUDED = 300;
+const FEWEST_ISSUES_EXCLUDED = 100;
+/**
+ * A bucket expected to hold at most this many issues is searched whole and paged, once paging is proven:
+ * three searches, with room for a bucket half again as busy before a page would exclude too many.
+ */
+export const WHOLE_BUCKET_PAGED_UP_TO = 250;
+/** A first bucket, of unknown size, is paged once at most before it is sampled. */
+const FIRST_BUCKET_ISSUES_EXCLUDED = 100;
+const DOUBTFUL_EMPTY_PAGES = 2;
+
+export function newPagingState(): PagingState {
+  return { proven: false, doubtfulEmptyPages: 0, mostExcluded: MOST_ISSUES_EXCLUDED };
 }
 
 /**
@@ -295,6 +326,7 @@ const SPLIT_NAMES: Record<SplitKind, string> = {
   track: 'track',
   error_type: 'error type',
   states: 'state',
+  page: 'issue id',
 };
 
 /**
@@ -487,17 +519,72 @@ export async function enumerateBucket(
     errorTypeOf: (issueId) => context.issueOf(issueId)?.attributes.error_type,
   });
 
+  const keepLeaf = (window: SearchWindow, results: readonly SearchResultWire[]) => {
+    leaves.push({
+      from: window.from,
+      to: window.to,
+      filter: window.filter,
+      results,
+      ...(window.timeDense ? { timeDense: true } : {}),
+    });
+  };
+  /**
+   * Searches a saturated window again and again, each time without every issue it has returned, until a
+   * page comes back under the cap: the window's issues then are all its searches returned, with counts as
+   * exact as an unsaturated search's, found in one search per hundred. Returns how many there were, or
+   * `undefined`, having kept nothing, when paging is not possible (unproven, refused, or more issues than
+   * a page may exclude): the window is then divided as before, and the pages were spent for nothing.
+   */
+  const pageThrough = async (
+    window: SearchWindow,
+    response: SearchResponseWire,
+    mostExcluded: number,
+  ): Promise<number | undefined> => {
+    const { paging } = context;
+    if (context.unavailableSplits.has('page') || window.filter.excludeIssues) return undefined;
+    const found = [...response.data];
+    const excluded = new Set(found.map((result) => result.id));
+    for (;;) {
+      if (excluded.size > Math.min(mostExcluded, paging.mostExcluded)) return undefined;
+      if (searches + 1 > context.maxSearchesPerBucket) return undefined;
+      const page: SearchWindow = { ...window, filter: { ...window.filter, excludeIssues: [...excluded] } };
+      let answer: SearchResponseWire;
+      try {
+        answer = await search(page);
+      } catch (error) {
+        if (!refusedByApi(error) && !(error instanceof SearchFacetMisappliedError)) throw error;
+        // A list the API finds too long, once it has read shorter ones, only lowers the run's limit.
+        if (paging.proven && refusedByApi(error) && excluded.size > FEWEST_ISSUES_EXCLUDED)
+          paging.mostExcluded = Math.max(FEWEST_ISSUES_EXCLUDED, Math.floor(excluded.size / 2));
+        else context.unavailableSplits.add('page');
+        return undefined;
+      }
+      if (answer.data.some((result) => excluded.has(result.id))) {
+        context.unavailableSplits.add('page');
+        return undefined;
+      }
+      if (answer.data.length === 0 && !paging.proven) {
+        paging.doubtfulEmptyPages += 1;
+        if (paging.doubtfulEmptyPages >= DOUBTFUL_EMPTY_PAGES) context.unavailableSplits.add('page');
+        return undefined;
+      }
+      if (answer.data.length > 0) paging.proven = true;
+      splits.page += 1;
+      found.push(...answer.data);
+      for (const result of answer.data) excluded.add(result.id);
+      if (!isSaturated(answer.data.length)) {
+        keepLeaf(window, found);
+        return found.length;
+      }
+    }
+  };
+
   const settle = async (window: SearchWindow, response: SearchResponseWire): Promise<void> => {
     if (!isSaturated(response.data.length)) {
-      leaves.push({
-        from: window.from,
-        to: window.to,
-        filter: window.filter,
-        results: response.data,
-        ...(window.timeDense ? { timeDense: true } : {}),
-      });
+      keepLeaf(window, response.data);
       return;
     }
+    if ((await pageThrough(window, response, MOST_ISSUES_EXCLUDED)) !== undefined) return;
     const split = chooseSplit(
       window,
       saturatedOf(response),
@@ -511,7 +598,7 @@ export async function enumerateBucket(
       declareIncomplete(
         window,
         response.data,
-        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track, error type or state` +
+        `more than ${response.data.length - 1} issues in a window that cannot be split by time, service, track, error type or state, nor paged by issue id` +
           (unavailable.length > 0 ? ` (not used in this run: ${unavailable.join(', ')})` : ''),
       );
       return;
@@ -639,7 +726,9 @@ export async function enumerateBucket(
     if (!unproven) return false;
     const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
     const response = await search(window);
-    if (isSaturated(response.data.length)) return false;
+    // Paged, that search is the bucket too, and nothing of the plan is needed.
+    if (isSaturated(response.data.length))
+      return (await pageThrough(window, response, MOST_ISSUES_EXCLUDED)) !== undefined;
     await settle(window, response);
     return true;
   };
@@ -701,6 +790,7 @@ export async function enumerateBucket(
       settle,
       issueOf: context.issueOf,
       affordable: () => searches + 1 <= context.maxSearchesPerBucket,
+      pageThrough: (window, response) => pageThrough(window, response, MOST_ISSUES_EXCLUDED),
       divideUnsearched,
       abandon: (window) => declareIncomplete(window, [], budgetExhausted),
     });
@@ -721,7 +811,11 @@ export async function enumerateBucket(
         countSplit: (kind) => {
           splits[kind] += 1;
         },
+        // A bucket of up to two searches' issues is found by paging; a bigger one is sampled, as before.
+        pageThrough: async (window, response) =>
+          (await pageThrough(window, response, FIRST_BUCKET_ISSUES_EXCLUDED)) !== undefined,
       });
+      if (discovery.kind === 'paged') return undefined;
       if (discovery.kind === 'searched') {
         await settle(discovery.window, discovery.response);
         return undefined;

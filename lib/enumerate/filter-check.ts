@@ -233,6 +233,8 @@ export class BucketSightings {
     provenBefore: ReadonlySet<CheckedFacet>,
   ): Set<CheckedFacet> {
     const returned = new Set(response.data.map((result) => result.id));
+    // A page leaves out the issues its window's searches already returned.
+    const excluded = new Set(search.filter.excludeIssues ?? []);
     const matches = surelyMatching(search.filter);
     const proving = provingBy(search.filter);
     const proven = new Set<CheckedFacet>();
@@ -244,7 +246,7 @@ export class BucketSightings {
       if (!within) continue;
       for (const { id: issueId } of sighting.results) {
         const attributes = attributesOf(issueId);
-        if (!attributes || !matches(attributes)) continue;
+        if (!attributes || excluded.has(issueId) || !matches(attributes)) continue;
         if (!returned.has(issueId))
           throw SearchFacetMisappliedError.resultMissing(
             suspectFacet(search.filter, provenBefore),

@@ -28,6 +28,11 @@ export interface SearchFilter extends FacetClause {
    * packs small services together with parts of a busy service into one search.
    */
   readonly anyOf?: readonly FacetClause[];
+  /**
+   * Issues a page of a saturated window leaves out: the ones its searches already returned (see
+   * `pageThrough` in `enumerate.ts`). Holds with every clause.
+   */
+  readonly excludeIssues?: readonly string[];
 }
 
 /** Event-search syntax quoting: always quote, so odd names (spaces, `=`, `/`, parentheses) stay one value. */
@@ -84,10 +89,17 @@ export function mergeServiceAlternatives(clauses: readonly FacetClause[]): Facet
 }
 
 /** The filter's facet terms in event-search syntax, in a fixed order, all of which must hold. */
-function facetClauses(filter: SearchFilter): string[] {
+function facetClauses(filter: SearchFilter, issueList = valueList): string[] {
+  const { excludeIssues, ...facets } = filter;
+  const clauses = servicesAndTypes(facets);
+  if (excludeIssues?.length) clauses.push(`-@issue.id:${issueList(excludeIssues)}`);
+  return clauses;
+}
+
+function servicesAndTypes(filter: SearchFilter): string[] {
   if (filter.anyOf) {
     const alternatives = mergeServiceAlternatives(filter.anyOf).map((clause) =>
-      facetClauses(clause).join(' AND '),
+      servicesAndTypes(clause).join(' AND '),
     );
     if (alternatives.some((part) => part === '')) return [];
     return alternatives.length === 1
@@ -117,7 +129,7 @@ export function buildSearchQuery(userQuery: string, filter: SearchFilter): strin
 
 /** A compact, stable description of a filter for the manifest and logs. */
 export function describeFilter(filter: SearchFilter): string {
-  const parts = facetClauses(filter);
+  const parts = facetClauses(filter, (issues) => `(${issues.length} issues)`);
   if (filter.track) parts.push(`track:${filter.track}`);
   if (filter.states) parts.push(`states:${filter.states.join('|')}`);
   return parts.join(' ') || '*';

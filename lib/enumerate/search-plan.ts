@@ -60,6 +60,11 @@ export interface PlanSearchCallbacks {
   /** Records a window left unsearched because the bucket's budget ran out. */
   abandon(window: SearchWindow): void;
   /**
+   * Finds a saturated window's other issues by paging, keeping them all: how many there were, or
+   * `undefined` when the window cannot be paged.
+   */
+  pageThrough?(window: SearchWindow, response: SearchResponseWire): Promise<number | undefined>;
+  /**
    * Divides windows of the whole bucket without searching them whole first, as their saturated searches
    * would have been divided; false when that needs what the searches would show (or cannot be afforded),
    * so they are searched after all.
@@ -131,6 +136,12 @@ export async function searchPlan(plan: BucketPlan, callbacks: PlanSearchCallback
       // A piece saturating alone is divided by the caller, but says as much about growth as any search.
       if (saturated) growthEstimate.observeSaturated(expected, matchedAtLeast(response, expected));
       keep(callbacks.settle(window, response));
+      return;
+    }
+    // Paged, the search's pieces are found, and how many issues they held measures growth exactly.
+    const paged = await callbacks.pageThrough?.(window, response);
+    if (paged !== undefined) {
+      growthEstimate.observe(expected, paged);
       return;
     }
     // The search held at least 100 issues, so every piece is likely bigger than it was packed as, even

@@ -2,8 +2,8 @@ import { ISSUE_STATES, SEARCH_RESULT_CAP, type SearchResultWire, TRACKS } from '
 import type { FacetClause, SearchFilter } from './query';
 import type { SearchScope } from './scope';
 
-export type SplitKind = 'time' | 'service' | 'track' | 'states' | 'error_type';
-export const SPLIT_KINDS: readonly SplitKind[] = ['time', 'service', 'track', 'states', 'error_type'];
+export type SplitKind = 'time' | 'service' | 'track' | 'states' | 'error_type' | 'page';
+export const SPLIT_KINDS: readonly SplitKind[] = ['time', 'service', 'track', 'states', 'error_type', 'page'];
 
 export interface SearchWindow {
   readonly from: number;
@@ -442,14 +442,15 @@ export function chooseSplit(
   /** Services a remainder may exclude: lower than `MAX_SERVICES_EXCLUDED` once the API refused as many. */
   maxExcluded = MAX_SERVICES_EXCLUDED,
 ): Split | undefined {
-  const candidates: Record<SplitKind, () => Split | undefined> = {
+  // Pages are not a division: `enumerateBucket` tries them before it asks for one.
+  const candidates: Record<Exclude<SplitKind, 'page'>, () => Split | undefined> = {
     service: () => serviceSplit(window, saturated, maxExcluded),
     time: () => timeSplit(window),
     track: () => trackSplit(window, scope),
     error_type: () => errorTypeSplit(window, saturated),
     states: () => statesSplit(window, saturated, statesSeenInRun),
   };
-  const order: SplitKind[] = window.timeDense
+  const order: Exclude<SplitKind, 'page'>[] = window.timeDense
     ? ['service', 'track', 'error_type', 'states', 'time']
     : halvesWouldSaturate(saturated.results)
       ? ['service', 'error_type', 'track', 'time', 'states']

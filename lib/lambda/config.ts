@@ -54,6 +54,8 @@ export interface LambdaConfig {
   readonly stateSplits: boolean;
   /** Whether a window may be divided by `track`; see `ExportOptions.trackSplits`. */
   readonly trackSplits: boolean;
+  /** Whether a saturated window may be paged by issue id; see `ExportOptions.issuePages`. */
+  readonly issuePages: boolean;
   readonly recheckMaxAgeMs: number;
   readonly recheckBudget: number;
   /** `null` when `GLUE_DATABASE` is unset: partitions are then not registered. */
@@ -240,6 +242,7 @@ export function parseLambdaConfig(environment: Environment): LambdaConfig {
     concurrency: integer(environment, 'CONCURRENCY', { fallback: 4, min: 1, max: 32 }),
     stateSplits: boolean(environment, 'STATE_SPLITS', true),
     trackSplits: boolean(environment, 'TRACK_SPLITS', true),
+    issuePages: boolean(environment, 'ISSUE_PAGES', true),
     recheckMaxAgeMs:
       integer(environment, 'RECHECK_MAX_AGE_MINUTES', {
         fallback: DEFAULT_RECHECK_MAX_AGE_MS / MINUTE,

@@ -238,6 +238,7 @@ export async function runScheduledExport(
       scopes: config.scopes,
       stateSplits: config.stateSplits,
       trackSplits: config.trackSplits,
+      issuePages: config.issuePages,
       stopStartingBucketsAt,
     },
     {
@@ -298,6 +299,7 @@ export async function runBackfillDay(
       scopes: config.scopes,
       stateSplits: config.stateSplits,
       trackSplits: config.trackSplits,
+      issuePages: config.issuePages,
       stopStartingBucketsAt: startedAt + context.remainingTimeMs() - config.deadlineMarginMs,
     },
     { api: clients.api, sink: createS3Sink({ client: clients.s3, ...config.warehouse }), now: context.now },

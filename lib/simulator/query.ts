@@ -12,7 +12,7 @@
  *   value   := bare | '"' quoted '"'     bare may end in '*' (prefix wildcard); '*' alone = attribute present
  */
 
-export type QueryField = 'service' | 'platform' | 'language' | 'error.type';
+export type QueryField = 'service' | 'platform' | 'language' | 'error.type' | 'issue.id';
 
 export interface ValueMatcher {
   /** The unescaped value, without the trailing wildcard. */
@@ -46,6 +46,9 @@ const FIELD_ALIASES: Record<string, QueryField> = {
   '@language': 'language',
   'error.type': 'error.type',
   '@error.type': 'error.type',
+  // Error events carry the id of the issue they belong to.
+  'issue.id': 'issue.id',
+  '@issue.id': 'issue.id',
 };
 
 /** Fields whose values are enums; they compare case-insensitively (`@language:go` finds GO). */
@@ -347,6 +350,7 @@ export function parseQuery(query: string): QueryNode {
 
 /** The attributes a query can look at. A missing `service` matches no positive service term. */
 export interface QueryableIssue {
+  id: string;
   service: string | undefined;
   platform: string;
   languages: readonly string[];
@@ -371,6 +375,9 @@ function termMatches(issue: QueryableIssue, field: QueryField, values: ValueMatc
       break;
     case 'language':
       actual = issue.languages;
+      break;
+    case 'issue.id':
+      actual = [issue.id];
       break;
     default:
       actual = [issue.errorType];

@@ -45,11 +45,14 @@ beforeAll(async () => {
   simulator = await startSimulator({
     org: generateOrg({ distribution: 'uniform', issues: 200, services: 4, seed: 31 }),
   });
+  // APIs without pages by issue id, which would find the 150 issues of one millisecond.
   collisions = await startSimulator({
     org: generateOrg({ distribution: 'collisions', issues: 400, services: 1, seed: 3, unknownEnumRate: 0.1 }),
+    refusedQueryFields: ['issue.id'],
   });
   stateDivided = await startSimulator({
     org: generateOrg({ distribution: 'collisions', issues: 400, services: 1, seed: 3 }),
+    refusedQueryFields: ['issue.id'],
   });
   workDir = await mkdtemp(join(tmpdir(), 'ete-cli-'));
   environment = { DD_API_URL: simulator.url, DD_API_KEY: DEFAULT_API_KEY, DD_APP_KEY: DEFAULT_APP_KEY };

@@ -44,6 +44,7 @@ describe('export flags', () => {
     expect(settings.concurrency).toBe(4);
     expect(settings.stateSplits).toBe(true);
     expect(settings.trackSplits).toBe(true);
+    expect(settings.issuePages).toBe(true);
   });
 
   it('turns state splits off with --no-state-splits, track splits with --no-track-splits', () => {
@@ -51,6 +52,7 @@ describe('export flags', () => {
     const withoutTracks = parseExportSettings([...base, '--no-track-splits'], now);
     expect(withoutTracks.trackSplits).toBe(false);
     expect(withoutTracks.stateSplits).toBe(true);
+    expect(parseExportSettings([...base, '--no-issue-pages'], now).issuePages).toBe(false);
   });
 
   it('makes one scope per track', () => {

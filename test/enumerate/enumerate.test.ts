@@ -7,6 +7,7 @@ import {
   type BucketEnumeration,
   type EnumerationContext,
   enumerateBucket,
+  newPagingState,
 } from '../../lib/enumerate/enumerate';
 import { planByErrorType } from '../../lib/enumerate/error-type-plan';
 import { type CheckedFacet, SearchFacetMisappliedError } from '../../lib/enumerate/filter-check';
@@ -45,6 +46,9 @@ function apiAnswering(
   };
 }
 
+/** For tests of how windows are divided: a run that never pages a saturated window by issue id. */
+const NO_PAGES = () => new Set<SplitKind>(['page']);
+
 const context = (api: ErrorTrackingApi) => ({
   api,
   onResponse: () => {},
@@ -56,6 +60,7 @@ const context = (api: ErrorTrackingApi) => ({
   provenFacets: new Set<CheckedFacet>(),
   maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
   longestAcceptedQuery: { value: 0 },
+  paging: newPagingState(),
 });
 
 /** Enumerates the bucket planned as one search of service `a`, whatever it takes to divide it within the budget. */
@@ -171,6 +176,7 @@ describe('enumerating a planned bucket', () => {
         provenFacets: new Set<CheckedFacet>(['error_type']),
         maxExcludedServices: { value: MAX_SERVICES_EXCLUDED },
         longestAcceptedQuery: { value: 0 },
+        paging: newPagingState(),
       },
       scope,
       bucket,
@@ -589,6 +595,7 @@ function searchableOrg(services: ReadonlyArray<{ name: string; issues: number; c
       issues
         .filter((issue) =>
           matchesQuery(parseQuery(attributes.query), {
+            id: issue.id,
             service: issue.service,
             platform: '',
             languages: [],
@@ -609,8 +616,14 @@ function searchableOrg(services: ReadonlyArray<{ name: string; issues: number; c
       attributes: { service: issue.service, error_type: issue.errorType },
     };
   };
+  // Discovery's sample and plan are under test, not pages by issue id.
   const enumerate = () =>
-    enumerateBucket({ ...context(api), issueOf }, scope, bucket, wholeBucketPlan(bucket, true));
+    enumerateBucket(
+      { ...context(api), issueOf, unavailableSplits: NO_PAGES() },
+      scope,
+      bucket,
+      wholeBucketPlan(bucket, true),
+    );
   return { issues, searched, enumerate };
 }
 
@@ -697,6 +710,7 @@ describe('error types whose issues err throughout', () => {
               (attributes.track === undefined || attributes.track === 'rum') &&
               (attributes.states === undefined || attributes.states.includes(issue.state)) &&
               matchesQuery(parseQuery(attributes.query), {
+                id: issue.id,
                 service: 'app',
                 platform: '',
                 languages: [],
@@ -742,7 +756,12 @@ describe('error types whose issues err throughout', () => {
       },
       bucket,
     );
-    const enumeration = await enumerateBucket({ ...context(api), issueOf }, scope, bucket, plan);
+    const enumeration = await enumerateBucket(
+      { ...context(api), issueOf, unavailableSplits: NO_PAGES() },
+      scope,
+      bucket,
+      plan,
+    );
     expectEveryIssueOnce(enumeration, issues);
     // Neither type is searched whole; trace, logs and rum are each searched once for both, rum then for
     // each (it saturates), and each is divided by state.

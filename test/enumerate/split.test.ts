@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchResultWire } from '../../lib/datadog/types';
 import { alignedBuckets } from '../../lib/enumerate/buckets';
-import { buildSearchQuery, quoteSearchValue, searchValue } from '../../lib/enumerate/query';
+import { buildSearchQuery, describeFilter, quoteSearchValue, searchValue } from '../../lib/enumerate/query';
 import {
   chooseSplit,
   halvesOf,
@@ -42,6 +42,20 @@ describe('query building', () => {
       buildSearchQuery('env:prod', { includeServices: ['a'], excludeErrorTypes: ['TypeError', 'a "b"'] }),
     ).toBe('(env:prod) AND service:a AND -@error.type:(TypeError OR "a \\"b\\"")');
     expect(searchValue('web-api_2.v1')).toBe('web-api_2.v1');
+  });
+
+  it('leaves out the issues a page excludes, whatever else the filter names', () => {
+    const ids = ['0b6e1c2a-1f64-11ee-b338-da7ad0900002', 'c1726a66-1f64-11ee-b338-da7ad0900002'];
+    expect(buildSearchQuery('*', { excludeIssues: ids })).toBe(`-@issue.id:(${ids.join(' OR ')})`);
+    expect(
+      buildSearchQuery('env:prod', {
+        anyOf: [{ includeServices: ['a'] }, { includeServices: ['b'], includeErrorTypes: ['KeyError'] }],
+        excludeIssues: ids.slice(0, 1),
+      }),
+    ).toBe(`(env:prod) AND ((service:a) OR (service:b AND @error.type:KeyError)) AND -@issue.id:${ids[0]}`);
+    expect(describeFilter({ includeServices: ['a'], excludeIssues: ids })).toBe(
+      'service:a -@issue.id:(2 issues)',
+    );
   });
 
   it('writes alternatives naming only services as one service term, which any API of the reference reads', () => {

@@ -30,6 +30,7 @@ const STACK_ENVIRONMENT = {
   CONCURRENCY: '4',
   STATE_SPLITS: 'true',
   TRACK_SPLITS: 'true',
+  ISSUE_PAGES: 'true',
 };
 
 function configError(overrides: Record<string, string | undefined>): string {
@@ -69,6 +70,7 @@ describe('parseLambdaConfig', () => {
       concurrency: 4,
       stateSplits: true,
       trackSplits: true,
+      issuePages: true,
       recheckMaxAgeMs: HOUR,
       recheckBudget: 500,
       glue: { database: 'error_tracking', issuesTable: 'issues', stateChangesTable: 'issue_state_changes' },
@@ -84,6 +86,11 @@ describe('parseLambdaConfig', () => {
   it('reads TRACK_SPLITS, allowing track splits when it is unset', () => {
     expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, TRACK_SPLITS: 'false' }).trackSplits).toBe(false);
     expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, TRACK_SPLITS: undefined }).trackSplits).toBe(true);
+  });
+
+  it('reads ISSUE_PAGES, allowing pages by issue id when it is unset', () => {
+    expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, ISSUE_PAGES: 'false' }).issuePages).toBe(false);
+    expect(parseLambdaConfig({ ...STACK_ENVIRONMENT, ISSUE_PAGES: undefined }).issuePages).toBe(true);
   });
 
   it('searches tracks when the stack adds EXPORT_TRACKS next to its default persona', () => {

@@ -218,6 +218,7 @@ describe('scheduled export', () => {
     const splits = metrics.filter((metric) => metric.name === 'Splits');
     expect(splits.map((metric) => metric.kind).sort()).toEqual([
       'error_type',
+      'page',
       'service',
       'states',
       'time',

@@ -30,6 +30,7 @@ beforeAll(() => {
     concurrency: 2,
     stateSplits: false,
     trackSplits: false,
+    issuePages: false,
   });
 });
 
@@ -117,6 +118,7 @@ describe('export function', () => {
       CONCURRENCY: '4',
       STATE_SPLITS: 'true',
       TRACK_SPLITS: 'true',
+      ISSUE_PAGES: 'true',
     });
   });
 
@@ -142,6 +144,7 @@ describe('export function', () => {
     expect(variables.CONCURRENCY).toBe('2');
     expect(variables.STATE_SPLITS).toBe('false');
     expect(variables.TRACK_SPLITS).toBe('false');
+    expect(variables.ISSUE_PAGES).toBe('false');
     expect(flattenJoin(variables.WAREHOUSE_URL)).toBe(`s3://<${bucket}>`);
     expect(flattenJoin(variables.STATE_URL)).toBe(`s3://<${bucket}>/_state/`);
   });

@@ -30,6 +30,7 @@ describe('stackPropsFromContext', () => {
         concurrency: '2',
         stateSplits: 'false',
         trackSplits: 'false',
+        issuePages: 'false',
         backfillMaxConcurrency: '3',
         watermarkLagThresholdMinutes: '90',
       }),
@@ -51,6 +52,7 @@ describe('stackPropsFromContext', () => {
       concurrency: 2,
       stateSplits: false,
       trackSplits: false,
+      issuePages: false,
       backfillMaxConcurrency: 3,
       watermarkLagThresholdMinutes: 90,
     });

@@ -9,6 +9,11 @@ import { HIVE_DEFAULT_PARTITION, unescapePartitionValue } from '../../lib/wareho
 import { type Harness, HOUR, startHarness } from '../support/harness';
 
 let harness: Harness | undefined;
+
+/** For tests of how windows are divided: an export that never pages a saturated window by issue id. */
+const DIVIDING = { issuePages: false } as const;
+
+type SimulatorOptionsForTest = Parameters<typeof startHarness>[1];
 afterEach(async () => {
   await harness?.close();
   harness = undefined;
@@ -109,7 +114,7 @@ describe('planning the first bucket from its own first search', () => {
   it('counts the services the first search showed least, then plans the others at that scale', async () => {
     harness = await startHarness({ distribution: 'bursty', issues: 2000, services: 12, seed: 7 });
     const { from } = harness.simulator.org;
-    const manifest = await harness.export({ from, to: from + HOUR });
+    const manifest = await harness.export({ ...DIVIDING, from, to: from + HOUR });
     expectExact(await harness.verify({ from, to: from + HOUR }));
     const [first, second, ...planned] = harness.simulator.stats.searchLog;
     expect(first?.query).toBe('*');
@@ -130,6 +135,85 @@ describe('an org of as many services as issues', () => {
     // near 4 after the rest of the bucket found a third of its plan.
     expect(manifest.searches).toBeLessThanOrEqual(2.5 * Math.ceil(comparison.expected / 100));
   });
+});
+
+describe('paging a saturated window by issue id', () => {
+  const to = Date.UTC(2025, 0, 15);
+
+  it.each(['uniform', 'bursty'] as const)(
+    'exports a %s org of 400 issues exactly in as few searches as any exporter at this grain can',
+    async (distribution) => {
+      harness = await startHarness({
+        distribution,
+        issues: 400,
+        services: 8,
+        seed: 7,
+        from: to - 6 * HOUR,
+        to,
+      });
+      const manifest = await harness.export();
+      expect(manifest.status).toBe('complete');
+      expectExact(await harness.verify());
+      expect(manifest.splits.page).toBeGreaterThan(0);
+      // Σ over buckets of ceil((issues + 1) / 100): a bucket's searches return at most 100 issues each.
+      const perBucketBound = [...Array(6).keys()]
+        .map(
+          (hour) =>
+            harness!.simulator.groundTruth({
+              from: to - (6 - hour) * HOUR,
+              to: to - (5 - hour) * HOUR,
+              bucketMs: HOUR,
+            }).length,
+        )
+        .reduce((sum, issues) => sum + Math.ceil((issues + 1) / 100), 0);
+      expect(manifest.searches).toBeLessThanOrEqual(perBucketBound + 1);
+      const pages = harness.simulator.stats.searchLog.filter((search) =>
+        search.query.includes('-@issue.id:'),
+      );
+      expect(pages.length).toBe(manifest.splits.page);
+      // Every issue of a bucket is one row with the bucket's own distinct counts, however many pages.
+      const [inexact] = await query('SELECT count(*) AS rows FROM issues WHERE NOT impacted_counts_exact');
+      expect(inexact).toEqual({ rows: 0 });
+      const again = await harness.export();
+      const [counts] = await query('SELECT count(*) AS rows, count(DISTINCT run_id) AS runs FROM issues');
+      expect(counts).toEqual({ rows: again.rows, runs: 1 });
+    },
+  );
+
+  it('finds every issue of a millisecond too busy for any facet', async () => {
+    harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
+    const manifest = await harness.export();
+    expect(manifest.status).toBe('complete');
+    expectExact(await harness.verify());
+  });
+
+  it.each([
+    ['refuses', { refusedQueryFields: ['issue.id'] }],
+    ['ignores', { ignoredQueryFields: { 'issue.id': 'dropped' } }],
+    ['matches nothing, negated or not, with', { ignoredQueryFields: { 'issue.id': 'strict' } }],
+    ['refuses with a 500', { refusedQueryFields: ['issue.id'], refusalStatus: 500 }],
+  ] as const)(
+    'stays exact when the API %s the issue id term, at most a page or two dearer',
+    async (_, api) => {
+      const org = {
+        distribution: 'bursty',
+        issues: 400,
+        services: 8,
+        seed: 7,
+        from: to - 4 * HOUR,
+        to,
+      } as const;
+      harness = await startHarness(org, api as SimulatorOptionsForTest);
+      const manifest = await harness.export();
+      expect(manifest.status).toBe('complete');
+      expectExact(await harness.verify());
+      expect(manifest.splits.page).toBe(0);
+      await harness.close();
+      harness = await startHarness(org);
+      const dividing = await harness.export(DIVIDING);
+      expect(manifest.searches).toBeLessThanOrEqual(dividing.searches + 2);
+    },
+  );
 });
 
 describe('an API that limits the length of a query', () => {
@@ -191,9 +275,9 @@ describe('an API that implements no more than the reference shows', () => {
     for (const search of stats.searchLog)
       expect(search.query).toMatch(/^(\*|-?service:[^()]+|-?service:\(.*\))$/);
     if (distribution === 'uniform') {
-      // A plan by service alone needs nothing the API lacks: nothing refused, nothing given up.
-      expect(stats.byStatus['400']).toBeUndefined();
-      expect(manifest.splits_not_used).toEqual([]);
+      // A plan by service alone needs nothing the API lacks but pages: the first one refused, and given up.
+      expect(stats.byStatus['400']).toBe(1);
+      expect(manifest.splits_not_used).toEqual(['page']);
     } else {
       expect(manifest.splits_not_used).toContain('error_type');
     }
@@ -242,7 +326,7 @@ describe('an API that implements no more than the reference shows', () => {
       { distribution: 'dense', issues: 400, services: 8, seed: 7, from: to - 2 * HOUR, to },
       { rankings: 'count-only', refusedQueryFields: ['error.type'] },
     );
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     expect(manifest.status).toBe('complete');
     expectExact(await harness.verify());
     expect(manifest.splits_not_used).toEqual(expect.arrayContaining(['error_type', 'states', 'track']));
@@ -321,7 +405,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
 
   it('divides a service with more continuous issues than one track holds by error type, within 3 × the bound', async () => {
     harness = await startHarness({ distribution: 'dense', issues: 1000, services: 8, seed: 13 });
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     const comparison = await harness.verify();
     expectExact(comparison);
     expect(manifest.splits.error_type).toBeGreaterThan(0);
@@ -345,7 +429,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       from,
       to: from + 3 * HOUR,
     });
-    await harness.export();
+    await harness.export(DIVIDING);
     expectExact(await harness.verify());
     const lastHour = harness.simulator.org.to - HOUR;
     const searches = harness.simulator.stats.searchLog.filter((search) => search.from >= lastHour);
@@ -367,7 +451,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       { distribution: 'dense', issues: 300, services: 1, seed: 13 },
       { refusedQueryFields: ['error.type'] },
     );
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     expect(manifest.status).toBe('complete');
     expect(manifest.splits.error_type).toBe(0);
     expect(manifest.splits.states).toBeGreaterThan(0);
@@ -383,7 +467,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       { distribution: 'bursty', issues: 400, services: 1, seed: 7 },
       { refusedQueryFields: ['error.type'] },
     );
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     const comparison = await harness.verify();
     expectExact(comparison);
     // Halving the burst down to one-minute windows, every issue in several of them, took 187 searches.
@@ -396,14 +480,14 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     // by track does. Divided by track as before, 43 issue-buckets were missed with the run complete.
     const started = await orgWithNewTrack('bursty', 1, 3);
     harness = started;
-    const manifest = await started.export();
+    const manifest = await started.export(DIVIDING);
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');
     // A window was divided by track, showed the new track, and its bucket started over without tracks.
     const byTrack = started.simulator.stats.searchLog.filter((search) => search.track !== undefined);
     expect(byTrack.length).toBeGreaterThan(0);
     expect(manifest.splits.track).toBe(0);
-    expect(manifest.splits_not_used).toEqual(['error_type', 'track']);
+    expect(manifest.splits_not_used).toEqual(['error_type', 'page', 'track']);
     const firstBucketEnd = started.simulator.org.from + HOUR;
     expect(byTrack.every((search) => search.from < firstBucketEnd)).toBe(true);
   });
@@ -477,7 +561,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       { distribution: 'bursty', issues: 200, services: 8, seed: 1, from, to: from + 3 * HOUR },
       { ignoredQueryFields: { 'error.type': 'strict' } },
     );
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     expectExact(await harness.verify());
     expect(manifest.buckets.detail[0]!.searches).toBe(1);
     const secondHour = harness.simulator.stats.searchLog.filter((search) => search.from >= from + HOUR);
@@ -493,7 +577,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
         { distribution: 'dense', issues: 150, services: 1, seed: 1, from, to: from + 3 * HOUR },
         { refusedQueryFields: ['error.type'], statesAttribute },
       );
-      const manifest = await harness.export();
+      const manifest = await harness.export(DIVIDING);
       expectExact(await harness.verify());
       expect(manifest.status).toBe('complete');
       expect(manifest.splits.states).toBe(0);
@@ -530,7 +614,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       { refusedQueryFields: ['error.type'] },
     );
     harness = started;
-    const manifest = await started.export();
+    const manifest = await started.export(DIVIDING);
     const comparison = await started.verify();
     expectExact(comparison);
     expect(manifest.searches).toBeLessThanOrEqual(3 * Math.ceil(comparison.expected / 100));
@@ -584,7 +668,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       { refusedQueryFields: ['error.type'] },
     );
     const { org, stats } = harness.simulator;
-    await harness.export();
+    await harness.export(DIVIDING);
     expectExact(await harness.verify());
     const firstBucketByState = stats.searchLog.filter(
       (search) => search.from < org.from + HOUR && search.states && search.order_by !== 'FIRST_SEEN',
@@ -628,7 +712,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
     );
     harness = started;
     expect(started.simulator.org.issues.filter((issue) => issue.state === 'SNOOZED')).toHaveLength(2);
-    const manifest = await started.export();
+    const manifest = await started.export(DIVIDING);
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');
     expect(manifest.searches_by_state).toBe(0);
@@ -655,7 +739,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
 
   /** Exports, expecting every issue-bucket exact, the run complete and some buckets divided by state. */
   const expectExactPlannedByState = async (started: Harness) => {
-    const manifest = await started.export();
+    const manifest = await started.export(DIVIDING);
     expectExact(await started.verify());
     expect(manifest.status).toBe('complete');
     expect(manifest.searches_by_state).toBeGreaterThan(0);
@@ -711,11 +795,13 @@ describe('exporting orgs that saturate the 100-result cap', () => {
 
   it('without state splits, declares a millisecond only states divide incomplete, and says why', async () => {
     harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
-    const manifest = await harness.export({ stateSplits: false });
+    const manifest = await harness.export({ ...DIVIDING, stateSplits: false });
     expect(manifest.status).toBe('incomplete');
     expect(manifest.searches_by_state).toBe(0);
     expect(manifest.incomplete_windows.map((window) => window.reason)).toEqual([
-      expect.stringMatching(/cannot be split .* \(not used in this run: state\)$/),
+      expect.stringMatching(
+        /cannot be split .*, nor paged by issue id \(not used in this run: state, issue id\)$/,
+      ),
     ]);
     const comparison = await harness.verify();
     const incompleteBucket = Date.parse(manifest.incomplete_windows[0]!.bucket_start);
@@ -726,7 +812,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
 
   it('same-millisecond collisions that states can still split are exported exactly', async () => {
     harness = await startHarness({ distribution: 'collisions', issues: 400, services: 1, seed: 3 });
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     expect(manifest.status).toBe('complete');
     expect(manifest.splits.states).toBeGreaterThan(0);
     expectExact(await harness.verify());
@@ -740,7 +826,7 @@ describe('exporting orgs that saturate the 100-result cap', () => {
       seed: 3,
       unknownEnumRate: 0.1,
     });
-    const manifest = await harness.export();
+    const manifest = await harness.export(DIVIDING);
     expect(manifest.status).toBe('incomplete');
     expect(manifest.incomplete_windows).toHaveLength(1);
     const [window] = manifest.incomplete_windows;

@@ -11,8 +11,9 @@ import {
 
 const issue = (
   service: string | undefined,
-  overrides: Partial<{ platform: string; languages: string[]; errorType: string }> = {},
+  overrides: Partial<{ platform: string; languages: string[]; errorType: string; id: string }> = {},
 ) => ({
+  id: overrides.id ?? 'issue-1',
   service,
   platform: overrides.platform ?? 'BACKEND',
   languages: overrides.languages ?? ['GO'],
@@ -22,6 +23,14 @@ const issue = (
 const matches = (query: string, target: ReturnType<typeof issue>) => matchesQuery(parseQuery(query), target);
 
 describe('parseQuery', () => {
+  it('reads @issue.id, the issue an error event belongs to, so a page can leave issues out', () => {
+    const page = '-@issue.id:(0b6e1c2a-1f64-11ee-b338-da7ad0900002 OR issue-2) AND service:api';
+    expect(matches(page, issue('api', { id: 'issue-3' }))).toBe(true);
+    expect(matches(page, issue('api', { id: 'issue-2' }))).toBe(false);
+    expect(matches(page, issue('api', { id: '0b6e1c2a-1f64-11ee-b338-da7ad0900002' }))).toBe(false);
+    expect(matches(page, issue('web', { id: 'issue-3' }))).toBe(false);
+  });
+
   it('treats * and the empty query as everything', () => {
     expect(parseQuery('*')).toEqual({ kind: 'all' });
     expect(parseQuery('')).toEqual({ kind: 'all' });

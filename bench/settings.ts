@@ -140,6 +140,15 @@ export const FULL_SETTINGS: BenchSettings = {
         api: { refusedQueryFields: ['error.type'] },
       }),
     ),
+    // The same orgs served by an API that refuses `@issue.id`, whose pages the reference does not document:
+    // every saturated window is divided instead (see README, How the export stays exact).
+    ...TARGET_SHAPES.map(
+      (shape): OrgShape => ({
+        ...shape,
+        name: `${shape.name}, API without issue ids`,
+        api: { refusedQueryFields: ['issue.id'] },
+      }),
+    ),
     // The same orgs served by an API implementing no more than the reference shows: service terms alone
     // (`service:v`, `service:(a OR b)`, `-service:(…)`), ranked by count alone, the `track` and `states`
     // attributes refused. Services and time are all that divide them.

@@ -38,7 +38,8 @@ function rateLimit(text: string | undefined) {
 }
 
 const ERROR_TYPE_FACETS = ['refused', 'dropped', 'unmatched', 'strict'] as const;
-const STATES_FIELDS = ['applied', 'refused', 'ignored'] as const;
+/** How the simulated API treats a request field it may not support (`states`, `track`). */
+const FIELD_TREATMENTS = ['applied', 'refused', 'ignored'] as const;
 const QUERY_FORMS = ['event-search', 'services-only'] as const;
 const RANKINGS = ['all', 'count-only'] as const;
 const REFUSAL_STATUSES = ['400', '500'] as const;
@@ -62,8 +63,8 @@ function oneOf<T extends string>(
 function apiVariant(values: Record<string, string | boolean | undefined>) {
   const text = (flag: string) => (typeof values[flag] === 'string' ? values[flag] : undefined);
   const errorTypes = oneOf(text('error-type-facet'), '--error-type-facet', ERROR_TYPE_FACETS);
-  const states = oneOf(text('states-field'), '--states-field', STATES_FIELDS);
-  const track = oneOf(text('track-field'), '--track-field', STATES_FIELDS);
+  const states = oneOf(text('states-field'), '--states-field', FIELD_TREATMENTS);
+  const track = oneOf(text('track-field'), '--track-field', FIELD_TREATMENTS);
   const queryForms = oneOf(text('query-forms'), '--query-forms', QUERY_FORMS);
   const rankings = oneOf(text('rankings'), '--rankings', RANKINGS);
   const refusalStatus = oneOf(text('refusal-status'), '--refusal-status', REFUSAL_STATUSES);

@@ -31,10 +31,10 @@ export interface DiscoveryCallbacks {
   /** Counts a division discovery made, for the run's splits by kind. */
   countSplit(kind: 'service' | 'error_type'): void;
   /**
-   * Pages the saturated first search through, keeping the bucket's issues, if a page or two finds them
-   * all (see `pageThrough` in `enumerate.ts`); false when the bucket is to be sampled instead.
+   * Pages the saturated first search through, keeping the bucket's issues, if a page finds them all (see
+   * `pageThrough` in `enumerate.ts`): how many there were, or `undefined` when the bucket is to be sampled.
    */
-  pageThrough?(window: SearchWindow, response: SearchResponseWire): Promise<boolean>;
+  pageThrough?(window: SearchWindow, response: SearchResponseWire): Promise<number | undefined>;
 }
 
 /** What discovery found: the bucket itself, or a sample to plan the bucket from. */
@@ -76,7 +76,7 @@ export type Discovery =
 export async function discoverBucket(bucket: Bucket, callbacks: DiscoveryCallbacks): Promise<Discovery> {
   const window: SearchWindow = { from: bucket.start, to: bucket.end, filter: {} };
   const first = await callbacks.search(window);
-  if (isSaturated(first.data.length) && (await callbacks.pageThrough?.(window, first)))
+  if (isSaturated(first.data.length) && (await callbacks.pageThrough?.(window, first)) !== undefined)
     return { kind: 'paged' };
   const issue = (issueId: string) => callbacks.issueOf(issueId)?.attributes;
   const sampleOfResponse = (response: SearchResponseWire) =>

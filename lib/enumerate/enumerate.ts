@@ -181,6 +181,8 @@ type DroppableFacet = 'error_type' | 'states' | 'track';
 
 /** The API refused a search naming the facet (400), or accepted the facet without applying it. */
 function facetUnusable(facet: DroppableFacet, error: unknown): boolean {
+  // A refusal of a search naming a track is told apart where it is caught (see `TrackRefusedError`).
+  if (facet === 'track') return error instanceof TrackRefusedError;
   return refusedByApi(error) || (error instanceof SearchFacetMisappliedError && error.facet === facet);
 }
 
@@ -250,8 +252,11 @@ function facetsNamedBy(plan: BucketPlan): Set<'error_type' | 'states'> {
   return named;
 }
 
-function namesTrack(plan: BucketPlan): boolean {
-  return plannedFilters(plan).some((filter) => filter.track !== undefined);
+/** The facets a plan's searches would name that a run may give up: those above, and tracks. */
+function droppableFacetsNamedBy(plan: BucketPlan): Set<DroppableFacet> {
+  const named: Set<DroppableFacet> = facetsNamedBy(plan);
+  if (plannedFilters(plan).some((filter) => filter.track !== undefined)) named.add('track');
+  return named;
 }
 
 /**
@@ -267,8 +272,7 @@ function servicesDividedByState(plan: BucketPlan): string[] | undefined {
 /** The facet a failed bucket can do without, when that is why it failed. */
 function droppableFacetOf(failure: unknown): DroppableFacet | undefined {
   if (failure instanceof PlanRefusedError || failure instanceof RankingRefusedError) return failure.facet;
-  if (failure instanceof TrackRefusedError) return 'track';
-  if (failure instanceof UnknownTrackError) return 'track';
+  if (failure instanceof TrackRefusedError || failure instanceof UnknownTrackError) return 'track';
   // A search below a planned one (a time window of an error type, say) can be the first to show it.
   if (failure instanceof SearchFacetMisappliedError && failure.facet !== 'service') return failure.facet;
   return undefined;
@@ -451,15 +455,10 @@ export async function enumerateBucket(
    * A plan to search as it is, unless it names a facet the run has given up (a track after an issue in
    * none; error types refused while this bucket's plan made without states still names them).
    */
-  const usable = (candidate: BucketPlan) => {
-    const givenUp = (facet: DroppableFacet) => context.unavailableSplits.has(facet);
-    const named = facetsNamedBy(candidate);
-    const namesGivenUp =
-      (givenUp('track') && namesTrack(candidate)) ||
-      (givenUp('error_type') && named.has('error_type')) ||
-      (givenUp('states') && named.has('states'));
-    return namesGivenUp ? wholeBucketPlan(bucket, false) : candidate;
-  };
+  const usable = (candidate: BucketPlan) =>
+    [...droppableFacetsNamedBy(candidate)].some((facet) => context.unavailableSplits.has(facet))
+      ? wholeBucketPlan(bucket, false)
+      : candidate;
   const planMadeWithoutStates = () =>
     usable(planWithoutStates ? planWithoutStates() : wholeBucketPlan(bucket, false));
 
@@ -632,9 +631,7 @@ export async function enumerateBucket(
         split.kind === 'error_type' || split.kind === 'states' || split.kind === 'track'
           ? split.kind
           : undefined;
-      const unusable =
-        facet === 'track' ? error instanceof TrackRefusedError : facet && facetUnusable(facet, error);
-      if (!facet || !unusable) throw error;
+      if (!facet || !facetUnusable(facet, error)) throw error;
       context.unavailableSplits.add(facet);
       return settle(window, response);
     }
@@ -812,8 +809,7 @@ export async function enumerateBucket(
           splits[kind] += 1;
         },
         // A bucket of up to two searches' issues is found by paging; a bigger one is sampled, as before.
-        pageThrough: async (window, response) =>
-          (await pageThrough(window, response, FIRST_BUCKET_ISSUES_EXCLUDED)) !== undefined,
+        pageThrough: (window, response) => pageThrough(window, response, FIRST_BUCKET_ISSUES_EXCLUDED),
       });
       if (discovery.kind === 'paged') return undefined;
       if (discovery.kind === 'searched') {

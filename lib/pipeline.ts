@@ -131,8 +131,9 @@ export interface RunManifest {
   readonly searches_by_state: number;
   readonly splits: Record<SplitKind, number>;
   /**
-   * Splits the run did without: turned off (`stateSplits`, `trackSplits`) or given up when the API refused
-   * or misapplied a facet, showed a state the `states` field does not accept, or an issue in no track.
+   * Splits the run did without: turned off (`stateSplits`, `trackSplits`, `issuePages`) or given up when
+   * the API refused or misapplied a facet, showed a state the `states` field does not accept, an issue in
+   * no track, or did not read `@issue.id` as a page needs.
    */
   readonly splits_not_used: readonly SplitKind[];
   readonly incomplete_windows: readonly IncompleteWindow[];
